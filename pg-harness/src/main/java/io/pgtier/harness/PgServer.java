@@ -1,0 +1,221 @@
+package io.pgtier.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.postgresql.Driver;
+
+/**
+ * One real PostgreSQL server started by a {@link PgHarness}, with the faults a test needs.
+ *
+ * <p>Its data folder is private to the harness and removed with it. Every fault is a named method:
+ * {@link #crash()} (immediate shutdown: clients see their connections reset and new ones refused),
+ * {@link #hang()} / {@link #resume()} (SIGSTOP / SIGCONT of the postmaster <em>and</em> every backend,
+ * because stopping the postmaster alone hangs only new connections), {@link #stop()}, {@link #start()},
+ * {@link #restart()}, {@link #promote()} and {@link #makeReadOnly()}.
+ */
+public final class PgServer {
+
+    /** The superuser every harness server has; its password is {@link PgHarness#PASSWORD}. */
+    public static final String USER = "postgres";
+    public static final String DATABASE = "postgres";
+
+    private static final Duration PG_CTL_TIMEOUT = Duration.ofSeconds(90);
+
+    private final String name;
+    private final Path folder;
+    private final int port;
+    private final PgBinaries binaries;
+    private final Exec exec;
+    private volatile boolean running;
+    private volatile boolean hung;
+
+    PgServer(String name, Path folder, int port, PgBinaries binaries, Exec exec) {
+        this.name = name;
+        this.folder = folder;
+        this.port = port;
+        this.binaries = binaries;
+        this.exec = exec;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    /** {@code jdbc:postgresql://127.0.0.1:PORT/postgres}, without credentials. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + host() + ":" + port + "/" + DATABASE;
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    public boolean isHung() {
+        return hung;
+    }
+
+    Path dataDir() {
+        return folder.resolve("data");
+    }
+
+    Path logFile() {
+        return folder.resolve("postgres.log");
+    }
+
+    /** Opens a plain pgjdbc connection as the superuser, with short timeouts so a broken server fails fast. */
+    public Connection connect() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", USER);
+        p.setProperty("password", PgHarness.PASSWORD);
+        p.setProperty("connectTimeout", "5");
+        p.setProperty("loginTimeout", "10");
+        p.setProperty("socketTimeout", "30");
+        p.setProperty("ApplicationName", "pg-harness");
+        return new Driver().connect(jdbcUrl(), p);
+    }
+
+    /** Runs one statement on a fresh connection (a convenience for setting up and checking tests). */
+    public void execute(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(name + ": " + sql + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    public synchronized void start() {
+        pgCtl("start", "-w", "-t", String.valueOf(PG_CTL_TIMEOUT.toSeconds() - 5), "-l", logFile().toString());
+        running = true;
+    }
+
+    /** A clean, fast shutdown: sessions are ended, the data is checkpointed. */
+    public synchronized void stop() {
+        resumeIfHung();
+        pgCtl("stop", "-w", "-m", "fast");
+        running = false;
+    }
+
+    /** An immediate shutdown, as a crash: no checkpoint, clients' connections are reset, new ones refused. */
+    public synchronized void crash() {
+        resumeIfHung();
+        pgCtl("stop", "-w", "-m", "immediate");
+        running = false;
+    }
+
+    public synchronized void restart() {
+        if (running) {
+            stop();
+        }
+        start();
+    }
+
+    /**
+     * Freezes the whole server: the postmaster and all its children get SIGSTOP. Established
+     * connections stop answering, new ones are accepted by the kernel but never served.
+     */
+    public synchronized void hang() {
+        signalAll("STOP");
+        hung = true;
+    }
+
+    public synchronized void resume() {
+        signalAll("CONT");
+        hung = false;
+    }
+
+    /** Promotes a standby to a writable primary and waits until it is. */
+    public synchronized void promote() {
+        pgCtl("promote", "-w", "-t", "60");
+    }
+
+    /** Turns every new transaction read-only (writes then fail with SQLSTATE 25006), as a demoted server. */
+    public void makeReadOnly() {
+        execute("ALTER SYSTEM SET default_transaction_read_only = on");
+        execute("SELECT pg_reload_conf()");
+    }
+
+    /** Undoes {@link #makeReadOnly()}. */
+    public void makeWritable() {
+        execute("ALTER SYSTEM RESET default_transaction_read_only");
+        execute("SELECT pg_reload_conf()");
+    }
+
+    /** The postmaster's process id, from {@code postmaster.pid}; -1 when the server is not running. */
+    public long pid() {
+        Path pidFile = dataDir().resolve("postmaster.pid");
+        try {
+            if (!Files.exists(pidFile)) {
+                return -1;
+            }
+            return Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    void appendConfig(String lines) {
+        try {
+            Files.writeString(dataDir().resolve("postgresql.conf"), "\n" + lines + "\n", StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops whatever is left, for the harness's close and shutdown hook; never throws. */
+    void stopQuietly() {
+        try {
+            if (pid() > 0) {
+                resumeIfHung();
+                pgCtl("stop", "-w", "-m", "immediate");
+            }
+        } catch (RuntimeException e) {
+            System.err.println("[pg-harness] " + name + ": could not stop: " + e.getMessage());
+        }
+        running = false;
+    }
+
+    private void resumeIfHung() {
+        if (hung) {
+            resume();
+        }
+    }
+
+    private void signalAll(String signal) {
+        long pid = pid();
+        if (pid <= 0) {
+            throw new IllegalStateException(name + " is not running");
+        }
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal, String.valueOf(pid)));
+        ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> command.add(String.valueOf(d.pid()))));
+        exec.asSelf(Duration.ofSeconds(10), command.toArray(String[]::new));
+    }
+
+    private void pgCtl(String... args) {
+        List<String> command = new ArrayList<>(List.of(binaries.bin("pg_ctl").toString(), "-D", dataDir().toString()));
+        command.addAll(List.of(args));
+        exec.asServerUser(PG_CTL_TIMEOUT, command.toArray(String[]::new));
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + port;
+    }
+}
