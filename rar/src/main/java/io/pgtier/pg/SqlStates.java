@@ -1,0 +1,50 @@
+package io.pgtier.pg;
+
+import io.pgtier.api.Purpose;
+import java.io.IOException;
+import java.sql.SQLException;
+
+/**
+ * Which PostgreSQL errors end a physical connection. The one place that decides: the handle, the
+ * local transaction and the connect loop all ask here.
+ *
+ * <ul>
+ *   <li>class 08 (connection exception): the session is gone or never was;</li>
+ *   <li>57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now: the server is going
+ *       away or not yet there;</li>
+ *   <li>25006 read-only SQL transaction, for a READ_WRITE pool only: the server was demoted to a
+ *       standby or made read-only, and this connection will never write again;</li>
+ *   <li>any error whose cause is an {@link IOException} (pgjdbc reports those as 08006, but an
+ *       I/O failure is fatal whatever state a wrapper gives it).</li>
+ * </ul>
+ */
+public final class SqlStates {
+
+    public static final String CONNECTION_FAILURE = "08006";
+    public static final String CONNECTION_DOES_NOT_EXIST = "08003";
+    public static final String READ_ONLY_TRANSACTION = "25006";
+
+    private SqlStates() {
+    }
+
+    public static boolean isFatal(SQLException e, Purpose purpose) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && isFatalState(sql.getSQLState(), purpose)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean isFatalState(String state, Purpose purpose) {
+        if (state == null) {
+            return false;
+        }
+        return state.startsWith("08")
+                || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+                || (purpose == Purpose.READ_WRITE && state.equals(READ_ONLY_TRANSACTION));
+    }
+}

@@ -1,0 +1,78 @@
+package io.pgtier.spi;
+
+/**
+ * Every text the connector layer puts in an exception or a log line, with a stable id so users can
+ * search for it. None takes a password or a URL with parameters.
+ */
+final class Messages {
+
+    private Messages() {
+    }
+
+    static String handleClosed() {
+        return "PGT-201 this pgtier connection is closed; get a new one from the DataSource";
+    }
+
+    static String cannotUnwrap(Class<?> type) {
+        return "PGT-202 a pgtier connection unwraps to java.sql.Connection or org.postgresql.PGConnection, not "
+                + type.getName();
+    }
+
+    static String foreignHandle(Object handle) {
+        return "PGT-203 cannot associate " + (handle == null ? "null" : handle.getClass().getName())
+                + ": only pgtier connection handles of the same pool can be moved here";
+    }
+
+    static String nestedLocalTransaction(String pool) {
+        return "PGT-204 pgtier[" + pool + "] a local transaction is already active on this connection;"
+                + " PostgreSQL has no nested transactions (use savepoints)";
+    }
+
+    static String applicationTransactionOpen(String pool) {
+        return "PGT-205 pgtier[" + pool + "] cannot begin a local transaction: the application turned"
+                + " autocommit off and has a transaction of its own open";
+    }
+
+    static String noLocalTransaction(String pool, String action) {
+        return "PGT-206 pgtier[" + pool + "] cannot " + action + ": no local transaction is active";
+    }
+
+    static String transactionFailed(String pool, String tier, String action, java.sql.SQLException e) {
+        return "PGT-207 pgtier[" + pool + "] " + action + " failed on tier " + tier + ": "
+                + e.getSQLState() + " " + firstLine(e.getMessage());
+    }
+
+    static String retired(String pool, String tier, String why) {
+        return "PGT-208 pgtier[" + pool + "] connection on tier " + tier + " retired: " + why;
+    }
+
+    static String notManaged() {
+        return "PGT-209 pgtier needs a Jakarta EE container's connection manager; deploy the RAR and create"
+                + " a connector connection pool";
+    }
+
+    static String invalidProperty(String pool, String property, Object value, String allowed) {
+        return "PGT-210 pgtier[" + pool + "] invalid " + property + " = " + quote(value) + ": " + allowed;
+    }
+
+    static String notAdapterOf(Object adapter) {
+        return "PGT-211 the resource adapter must be pgtier's, got "
+                + (adapter == null ? "null" : adapter.getClass().getName());
+    }
+
+    static String allocationFailed(String pool, String reason) {
+        return "PGT-212 pgtier[" + pool + "] could not get a connection: " + reason;
+    }
+
+    static String firstLine(String text) {
+        if (text == null) {
+            return "";
+        }
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline).strip();
+    }
+
+    private static String quote(Object value) {
+        return value instanceof String ? "'" + value + "'" : String.valueOf(value);
+    }
+}

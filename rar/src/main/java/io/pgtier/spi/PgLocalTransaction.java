@@ -1,0 +1,82 @@
+package io.pgtier.spi;
+
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.LocalTransaction;
+import jakarta.resource.spi.LocalTransactionException;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The container's local transaction on one session: {@code begin} turns autocommit off,
+ * {@code commit} / {@code rollback} end it and turn autocommit back on. PostgreSQL has no nested
+ * transactions, so a second {@code begin} is refused; a commit on a dead session reports the
+ * server's error (and the session is ended by the error event), never silent success.
+ */
+final class PgLocalTransaction implements LocalTransaction {
+
+    private final PgTierManagedConnection owner;
+    private volatile boolean active;
+
+    PgLocalTransaction(PgTierManagedConnection owner) {
+        this.owner = owner;
+    }
+
+    boolean isActive() {
+        return active;
+    }
+
+    @Override
+    public void begin() throws ResourceException {
+        String pool = owner.pool().name();
+        if (active) {
+            throw new LocalTransactionException(Messages.nestedLocalTransaction(pool));
+        }
+        Connection c = owner.logical();
+        try {
+            if (!c.getAutoCommit()) {
+                throw new LocalTransactionException(Messages.applicationTransactionOpen(pool));
+            }
+            c.setAutoCommit(false);
+            active = true;
+        } catch (SQLException e) {
+            throw failure("begin", e);
+        }
+    }
+
+    @Override
+    public void commit() throws ResourceException {
+        end("commit");
+    }
+
+    @Override
+    public void rollback() throws ResourceException {
+        end("rollback");
+    }
+
+    private void end(String action) throws ResourceException {
+        if (!active) {
+            throw new LocalTransactionException(Messages.noLocalTransaction(owner.pool().name(), action));
+        }
+        Connection c = owner.logical();
+        try {
+            if (action.equals("commit")) {
+                c.commit();
+            } else {
+                c.rollback();
+            }
+            c.setAutoCommit(true);
+        } catch (SQLException e) {
+            throw failure(action, e);
+        } finally {
+            active = false;
+        }
+    }
+
+    private LocalTransactionException failure(String action, SQLException e) {
+        owner.onError(e);
+        LocalTransactionException failure = new LocalTransactionException(
+                Messages.transactionFailed(owner.pool().name(), owner.tier().id().label(), action, e), e.getSQLState());
+        failure.initCause(e);
+        return failure;
+    }
+}

@@ -1,0 +1,358 @@
+package io.pgtier.spi;
+
+import io.pgtier.api.TierState;
+import io.pgtier.pg.PgPhysical;
+import io.pgtier.tier.Acquired;
+import io.pgtier.tier.Tier;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.ConnectionEvent;
+import jakarta.resource.spi.ConnectionEventListener;
+import jakarta.resource.spi.ConnectionRequestInfo;
+import jakarta.resource.spi.LocalTransaction;
+import jakarta.resource.spi.ManagedConnection;
+import jakarta.resource.spi.ManagedConnectionMetaData;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.security.auth.Subject;
+import javax.transaction.xa.XAResource;
+
+/**
+ * One physical PostgreSQL session in the container's pool: the session, the tier it came from
+ * (whose cap slot it holds until {@link #destroy()}), its handles and its listeners.
+ *
+ * <p><b>Errors.</b> Every {@link SQLException} a bean sees passes through {@link #onError}: a fatal
+ * one (see {@code SqlStates}) marks this connection broken, marks the running JTA transaction
+ * rollback-only (an {@code SQLException} is an application exception, so the container would not
+ * roll back by itself) and fires {@code CONNECTION_ERROR_OCCURRED} on the thread that got the
+ * error, so the container destroys it. The work never continues on another tier: only creating a
+ * new managed connection chooses a tier.
+ *
+ * <p><b>Retiring.</b> A connection that should not be reused — its tier went down or was drained,
+ * failback started a new tier generation, its server was demoted, or it outlived
+ * {@code maxLifetimeSeconds} — is never taken from a bean: {@link #isUsable()} turns false, so
+ * matching skips it and {@code getInvalidConnections} reports it when idle, and when its last
+ * handle is closed outside a transaction it is returned with {@code CONNECTION_ERROR_OCCURRED}
+ * instead of {@code CONNECTION_CLOSED}, which ends it.
+ */
+final class PgTierManagedConnection implements ManagedConnection {
+
+    private static final Logger LOG = Logger.getLogger(PgTierManagedConnection.class.getName());
+
+    private final PoolRuntime pool;
+    private final PgPhysical physical;
+    private final Tier tier;
+    private final long generation;
+    private final long createdNanos;
+    private final Credentials credentials;
+    private final Set<ConnectionHandle> handles = ConcurrentHashMap.newKeySet();
+    private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
+    private final PgLocalTransaction localTransaction;
+    private final AtomicBoolean destroyed = new AtomicBoolean();
+    private volatile boolean broken;
+    private volatile boolean sessionChanged;
+    private PrintWriter logWriter;
+
+    PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
+        this.pool = pool;
+        this.physical = acquired.connection();
+        this.tier = acquired.tier();
+        this.generation = acquired.generation();
+        this.credentials = credentials;
+        this.createdNanos = System.nanoTime();
+        this.localTransaction = new PgLocalTransaction(this);
+    }
+
+    Connection logical() {
+        return physical.logical();
+    }
+
+    Tier tier() {
+        return tier;
+    }
+
+    PoolRuntime pool() {
+        return pool;
+    }
+
+    Credentials credentials() {
+        return credentials;
+    }
+
+    String describe() {
+        return "tier " + tier.id().label() + " of pool " + pool.name();
+    }
+
+    // ---- handles
+
+    @Override
+    public Object getConnection(Subject subject, ConnectionRequestInfo info) throws ResourceException {
+        ConnectionHandle handle = new ConnectionHandle(this);
+        handles.add(handle);
+        return handle;
+    }
+
+    /**
+     * Payara moves handles between managed connections of one pool to share a local transaction:
+     * any pgtier handle of the same pool is accepted, and every structure follows it.
+     */
+    @Override
+    public void associateConnection(Object connection) throws ResourceException {
+        if (!(connection instanceof ConnectionHandle handle)) {
+            throw new ResourceException(Messages.foreignHandle(connection));
+        }
+        PgTierManagedConnection previous = handle.owner();
+        if (previous == this) {
+            return;
+        }
+        if (previous != null && previous.pool != pool) {
+            throw new ResourceException(Messages.foreignHandle(connection));
+        }
+        if (previous != null) {
+            previous.handles.remove(handle);
+        }
+        handle.reassign(this);
+        handles.add(handle);
+    }
+
+    /** A bean closed a handle: tell the container, or retire the connection if it is due. */
+    void handleClosed(ConnectionHandle handle) {
+        handles.remove(handle);
+        if (handles.isEmpty() && !isUsable() && !inTransaction()) {
+            LOG.fine(() -> Messages.retired(pool.name(), tier.id().label(), retireReason()));
+            fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, handle,
+                    new SQLException(Messages.retired(pool.name(), tier.id().label(), retireReason()), "08003"));
+            return;
+        }
+        fire(ConnectionEvent.CONNECTION_CLOSED, handle, null);
+    }
+
+    void sessionChanged() {
+        sessionChanged = true;
+    }
+
+    // ---- errors
+
+    /** The one place an error is judged; fires the error event on the calling thread when fatal. */
+    void onError(SQLException e) {
+        if (broken || !pool.isFatal(e)) {
+            return;
+        }
+        broken = true;
+        pool.onFatal(tier, e);
+        pool.markRollbackOnly();
+        LOG.log(Level.WARNING, "pgtier[{0}] connection on tier {1} ended by {2} {3}",
+                new Object[] {pool.name(), tier.id().label(), e.getSQLState(), Messages.firstLine(e.getMessage())});
+        fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, null, e);
+    }
+
+    /** Ends the session at once (a bean's {@code abort}, or the monitor for a hung tier). */
+    void abortPhysical(Executor executor) throws SQLException {
+        broken = true;
+        physical.logical().abort(executor);
+    }
+
+    /**
+     * Whether this connection may serve another request: not broken, its tier up and of a role its
+     * pool can use, not retired by a newer tier generation, not older than its lifetime.
+     */
+    boolean isUsable() {
+        return retireReason() == null;
+    }
+
+    private String retireReason() {
+        if (broken || destroyed.get()) {
+            return "broken";
+        }
+        if (tier.state() != TierState.UP) {
+            return "tier " + tier.state();
+        }
+        if (tier.isRetired(generation)) {
+            return "tier generation " + generation + " retired";
+        }
+        if (!pool.purpose().canUse(tier.role())) {
+            return "server role " + tier.role();
+        }
+        long lifetime = pool.maxLifetimeNanos();
+        if (lifetime > 0 && System.nanoTime() - createdNanos > lifetime) {
+            return "older than maxLifetimeSeconds";
+        }
+        try {
+            if (physical.logical().isClosed()) {
+                return "session closed";
+            }
+        } catch (SQLException e) {
+            return "session closed";
+        }
+        return null;
+    }
+
+    private boolean inTransaction() {
+        return localTransaction.isActive() || pool.transactionActive();
+    }
+
+    // ---- lifecycle
+
+    /**
+     * Back to the pool: handles are invalidated and session state a bean may have changed is reset,
+     * so the next bean gets a clean session. Autocommit and read-only are cached by pgjdbc (no round
+     * trip); the rest is reset only when a handle changed it.
+     */
+    @Override
+    public void cleanup() throws ResourceException {
+        for (ConnectionHandle handle : handles) {
+            handle.invalidate();
+        }
+        handles.clear();
+        if (broken || localTransaction.isActive()) {
+            return;
+        }
+        Connection c = physical.logical();
+        try {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+            if (c.isReadOnly()) {
+                c.setReadOnly(false);
+            }
+            if (sessionChanged) {
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                try (var s = c.createStatement()) {
+                    s.execute("RESET ALL");
+                }
+                sessionChanged = false;
+            }
+        } catch (SQLException e) {
+            onError(e);
+            if (!broken) {
+                throw new ResourceException(Messages.firstLine(e.getMessage()), e);
+            }
+        }
+    }
+
+    @Override
+    public void destroy() {
+        if (!destroyed.compareAndSet(false, true)) {
+            return;
+        }
+        for (ConnectionHandle handle : handles) {
+            handle.invalidate();
+        }
+        handles.clear();
+        physical.closeQuietly();
+        tier.release();
+    }
+
+    boolean isDestroyed() {
+        return destroyed.get();
+    }
+
+    long ageMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - createdNanos);
+    }
+
+    // ---- transactions
+
+    @Override
+    public XAResource getXAResource() throws ResourceException {
+        try {
+            return physical.xa().getXAResource();
+        } catch (SQLException e) {
+            onError(e);
+            throw new ResourceException(Messages.firstLine(e.getMessage()), e);
+        }
+    }
+
+    @Override
+    public LocalTransaction getLocalTransaction() {
+        return localTransaction;
+    }
+
+    // ---- events
+
+    @Override
+    public void addConnectionEventListener(ConnectionEventListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeConnectionEventListener(ConnectionEventListener listener) {
+        listeners.remove(listener);
+    }
+
+    private void fire(int type, Object handle, Exception error) {
+        ConnectionEvent event = error == null ? new ConnectionEvent(this, type) : new ConnectionEvent(this, type, error);
+        if (handle != null) {
+            event.setConnectionHandle(handle);
+        }
+        for (ConnectionEventListener listener : listeners) {
+            switch (type) {
+                case ConnectionEvent.CONNECTION_CLOSED -> listener.connectionClosed(event);
+                case ConnectionEvent.CONNECTION_ERROR_OCCURRED -> listener.connectionErrorOccurred(event);
+                default -> throw new IllegalArgumentException("event " + type);
+            }
+        }
+    }
+
+    // ---- metadata and logging
+
+    @Override
+    public ManagedConnectionMetaData getMetaData() throws ResourceException {
+        try {
+            var meta = physical.logical().getMetaData();
+            String product = meta.getDatabaseProductName();
+            String version = meta.getDatabaseProductVersion();
+            String user = meta.getUserName();
+            int max = tier.endpoint().maxConnections();
+            return new ManagedConnectionMetaData() {
+                @Override
+                public String getEISProductName() {
+                    return product;
+                }
+
+                @Override
+                public String getEISProductVersion() {
+                    return version;
+                }
+
+                @Override
+                public int getMaxConnections() {
+                    return max;
+                }
+
+                @Override
+                public String getUserName() {
+                    return user;
+                }
+            };
+        } catch (SQLException e) {
+            onError(e);
+            throw new ResourceException(Messages.firstLine(e.getMessage()), e);
+        }
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) {
+        this.logWriter = out;
+    }
+
+    @Override
+    public PrintWriter getLogWriter() {
+        return logWriter;
+    }
+
+    @Override
+    public String toString() {
+        return "PgTierManagedConnection[" + describe() + ", handles=" + handles.size() + (broken ? ", broken" : "") + "]";
+    }
+}

@@ -1,0 +1,105 @@
+package io.pgtier.tier;
+
+import static io.pgtier.api.TierId.BACKUP;
+import static io.pgtier.api.TierId.FAILOVER;
+import static io.pgtier.api.TierId.PRIMARY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgtier.api.Purpose;
+import io.pgtier.api.Role;
+import io.pgtier.api.TierId;
+import io.pgtier.tier.Fixtures.ManualClock;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class TierSelectorTest {
+
+    private final ManualClock clock = new ManualClock();
+    private final Tier primary = Fixtures.tier(PRIMARY, 10, clock);
+    private final Tier backup = Fixtures.tier(BACKUP, 5, clock);
+    private final Tier failover = Fixtures.tier(FAILOVER, 5, clock);
+    // Given out of order on purpose: the selector owns the walk order.
+    private final TierSelector selector = new TierSelector(List.of(failover, primary, backup));
+
+    private static List<TierId> ids(List<Tier> tiers) {
+        return tiers.stream().map(Tier::id).toList();
+    }
+
+    @Test
+    void readWriteWalksPrimaryBackupFailover() {
+        assertThat(ids(selector.candidates(Purpose.READ_WRITE))).containsExactly(PRIMARY, BACKUP, FAILOVER);
+    }
+
+    @Test
+    @DisplayName("READ_WRITE skips known standbys and drained or down tiers, giving a reason for each")
+    void readWriteSkipsStandbysAndUnavailable() {
+        primary.recordRole(Role.STANDBY);
+        backup.drain();
+        failover.recordRole(Role.WRITABLE);
+
+        TierSelector.Selection selection = selector.select(Purpose.READ_WRITE);
+
+        assertThat(ids(selection.candidates())).containsExactly(FAILOVER);
+        assertThat(selection.excluded())
+                .containsEntry(PRIMARY, "server is a standby (read-only)")
+                .containsEntry(BACKUP, "drained by operator")
+                .hasSize(2);
+        failover.markDown();
+        assertThat(selector.select(Purpose.READ_WRITE).excluded())
+                .containsEntry(FAILOVER, "down (health check failed)");
+    }
+
+    @Test
+    @DisplayName("READ_ONLY alternates between two equally loaded standbys, primary last")
+    void readOnlySpreadsAcrossIdleStandbys() {
+        primary.recordRole(Role.WRITABLE);
+        backup.recordRole(Role.STANDBY);
+        failover.recordRole(Role.STANDBY);
+
+        List<TierId> firstChoices = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            List<Tier> order = selector.candidates(Purpose.READ_ONLY);
+            assertThat(ids(order)).as("call %d", i).containsExactlyInAnyOrder(PRIMARY, BACKUP, FAILOVER);
+            assertThat(order.get(2).id()).as("the primary serves reads last").isEqualTo(PRIMARY);
+            firstChoices.add(order.get(0).id());
+        }
+
+        assertThat(firstChoices).containsExactly(BACKUP, FAILOVER, BACKUP, FAILOVER);
+    }
+
+    @Test
+    @DisplayName("READ_ONLY tries the standby with the fewest open connections first, every time")
+    void readOnlyPrefersLeastLoadedStandby() {
+        backup.recordRole(Role.STANDBY);
+        failover.recordRole(Role.STANDBY);
+        backup.tryReserve();
+        backup.tryReserve();
+        failover.tryReserve();
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(ids(selector.candidates(Purpose.READ_ONLY))).as("call %d", i)
+                    .containsExactly(FAILOVER, BACKUP, PRIMARY);
+        }
+    }
+
+    @Test
+    @DisplayName("READ_ONLY with no known standby walks in order and may use every role")
+    void readOnlyWithoutStandbysUsesWalkOrder() {
+        primary.recordRole(Role.WRITABLE);
+
+        assertThat(ids(selector.candidates(Purpose.READ_ONLY))).containsExactly(PRIMARY, BACKUP, FAILOVER);
+    }
+
+    @Test
+    @DisplayName("unconfigured tiers are simply absent")
+    void onlyConfiguredTiers() {
+        TierSelector primaryOnly = new TierSelector(List.of(primary));
+
+        TierSelector.Selection selection = primaryOnly.select(Purpose.READ_ONLY);
+
+        assertThat(ids(selection.candidates())).containsExactly(PRIMARY);
+        assertThat(selection.excluded()).isEmpty();
+    }
+}
