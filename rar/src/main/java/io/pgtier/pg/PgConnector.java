@@ -46,11 +46,13 @@ public final class PgConnector implements Connector<PgPhysical> {
         this.password = password;
     }
 
-    public static PgConnector forTiers(Iterable<Tier> tiers, Options options) {
+    /**
+     * One data source per tier, from the pool's own endpoints: tiers are shared between pools, but
+     * each pool signs on with its own credentials.
+     */
+    public static PgConnector forEndpoints(Map<io.pgtier.api.TierId, TierEndpoint> endpoints, Options options) {
         PgConnector connector = new PgConnector(null, null);
-        for (Tier tier : tiers) {
-            connector.sources.put(tier.id(), dataSource(tier.endpoint(), options));
-        }
+        endpoints.forEach((id, endpoint) -> connector.sources.put(id, dataSource(endpoint, options)));
         return connector;
     }
 
@@ -107,6 +109,9 @@ public final class PgConnector implements Connector<PgPhysical> {
         ds.setSocketTimeout(options.socketTimeoutSeconds());
         ds.setTcpKeepAlive(options.tcpKeepAlive());
         ds.setApplicationName(options.applicationName());
+        // Sends application_name in the start-up packet (older servers got a SET after connecting, which a
+        // RESET ALL at cleanup would undo) and skips the round trips pgjdbc spends on pre-9.4 servers.
+        ds.setAssumeMinServerVersion("9.4");
         return ds;
     }
 }

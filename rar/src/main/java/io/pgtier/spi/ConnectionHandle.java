@@ -188,6 +188,20 @@ final class ConnectionHandle extends DelegatingConnection {
         }
     }
 
+    // ---- session settings the managed connection must reset before the next bean
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        super.setTransactionIsolation(level);
+        owner.sessionChanged();
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        super.setSchema(schema);
+        owner.sessionChanged();
+    }
+
     synchronized void track(Statement statement) {
         statements.add(statement);
     }

@@ -44,7 +44,7 @@ final class PoolRuntime {
         }
         this.tiers = List.copyOf(shared);
         this.walk = new TierWalk(new TierSelector(tiers), System::nanoTime);
-        this.connector = PgConnector.forTiers(tiers, settings.options());
+        this.connector = PgConnector.forEndpoints(settings.endpoints(), settings.options());
     }
 
     String name() {

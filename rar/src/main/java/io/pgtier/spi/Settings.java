@@ -115,6 +115,7 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
 
         TierEndpoint endpoint(String urlProperty, String url, boolean required, String user, String password,
                 String capProperty, Integer cap) throws InvalidPropertyException {
+            int max = range(capProperty, cap, 1, 10_000);
             if (url == null || url.isBlank()) {
                 if (required) {
                     throw invalid(urlProperty, url, "required: a pgjdbc URL such as jdbc:postgresql://db1:5432/app");
@@ -125,7 +126,7 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
             if (problem != null) {
                 throw invalid(urlProperty, url, problem);
             }
-            return new TierEndpoint(url.strip(), user, password, range(capProperty, cap, 1, 10_000));
+            return new TierEndpoint(url.strip(), user, password, max);
         }
     }
 }

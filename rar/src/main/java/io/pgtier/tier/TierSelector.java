@@ -17,16 +17,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Decides which tiers to try for a new physical connection, and in what order.
  *
- * <p>A tier is excluded when it is drained or marked down, or when its last known role cannot
- * serve the purpose ({@link Purpose#canUse}); every exclusion carries a reason so the final error
- * can name every tier. The breaker and the cap are not judged here: they can only be judged by
+ * <p>A tier is excluded when it is drained or marked down; every exclusion carries a reason so the
+ * final error can name every tier. A tier whose last known role cannot serve the purpose (a standby,
+ * for READ_WRITE) is not excluded but tried last: the cluster's HA manager may have promoted it since
+ * it was last seen, and the walk checks the role of every new session anyway, so a standby is never
+ * handed out for writes. The breaker and the cap are not judged here: they can only be judged by
  * taking a permit or a slot, which is the connect loop's job ({@link TierWalk}).
  *
  * <ul>
- *   <li><b>READ_WRITE</b>: walk order, primary → backup → failover.</li>
- *   <li><b>READ_ONLY</b>: known standbys first, the least loaded (fewest open connections) first,
- *       ties broken round-robin so two idle standbys share the load; then the remaining tiers in
- *       walk order, since the primary may serve reads too.</li>
+ *   <li><b>READ_WRITE</b>: walk order, primary → backup → failover; tiers last seen as standbys
+ *       after the others.</li>
+ *   <li><b>READ_ONLY</b>: standbys and tiers whose role is not known yet first, the least loaded
+ *       (fewest open connections) first, ties broken round-robin so two idle standbys share the
+ *       load; then writable tiers, since the primary may serve reads too.</li>
  * </ul>
  *
  * <p>Only configured tiers are given to the constructor; an unconfigured backup or failover does
@@ -60,16 +63,20 @@ public final class TierSelector {
     /** Candidates and exclusions judged in one pass, so every tier is in exactly one of them. */
     public Selection select(Purpose purpose) {
         List<Tier> usable = new ArrayList<>();
+        List<Tier> lastResort = new ArrayList<>();
         Map<TierId, String> excluded = new EnumMap<>(TierId.class);
         for (Tier tier : tiers) {
             Optional<String> reason = exclusion(tier, purpose);
             if (reason.isPresent()) {
                 excluded.put(tier.id(), reason.get());
+            } else if (!purpose.canUse(tier.role())) {
+                lastResort.add(tier);
             } else {
                 usable.add(tier);
             }
         }
         List<Tier> ordered = purpose == Purpose.READ_ONLY ? standbysFirst(usable) : usable;
+        ordered.addAll(lastResort);
         return new Selection(List.copyOf(ordered), Collections.unmodifiableMap(excluded));
     }
 
@@ -82,28 +89,28 @@ public final class TierSelector {
         if (state == TierState.DOWN) {
             return Optional.of(Messages.markedDown());
         }
-        Role role = tier.role();
-        if (!purpose.canUse(role)) {
-            return Optional.of(Messages.wrongRole(role, purpose));
-        }
         return Optional.empty();
     }
 
+    /**
+     * Standbys and tiers of unknown role first, spread by load (an unknown tier is probably a
+     * standby, and trying it is how its role becomes known), then writable tiers in walk order.
+     */
     private List<Tier> standbysFirst(List<Tier> usable) {
-        List<Tier> standbys = new ArrayList<>();
-        List<Tier> others = new ArrayList<>();
+        List<Tier> readable = new ArrayList<>();
+        List<Tier> writable = new ArrayList<>();
         for (Tier tier : usable) {
-            (tier.role() == Role.STANDBY ? standbys : others).add(tier);
+            (tier.role() == Role.WRITABLE ? writable : readable).add(tier);
         }
-        if (standbys.size() > 1) {
+        if (readable.size() > 1) {
             // Rotate before the stable sort: among equally loaded standbys the rotation decides.
-            Collections.rotate(standbys, -Math.floorMod(roundRobin.getAndIncrement(), standbys.size()));
+            Collections.rotate(readable, -Math.floorMod(roundRobin.getAndIncrement(), readable.size()));
             // Loads move while we sort; a snapshot keeps the comparator consistent.
             Map<Tier, Integer> load = new IdentityHashMap<>();
-            standbys.forEach(tier -> load.put(tier, tier.openConnections()));
-            standbys.sort(Comparator.comparingInt(load::get));
+            readable.forEach(tier -> load.put(tier, tier.openConnections()));
+            readable.sort(Comparator.comparingInt(load::get));
         }
-        standbys.addAll(others);
-        return standbys;
+        readable.addAll(writable);
+        return readable;
     }
 }

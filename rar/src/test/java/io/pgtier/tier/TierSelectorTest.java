@@ -33,7 +33,7 @@ class TierSelectorTest {
     }
 
     @Test
-    @DisplayName("READ_WRITE skips known standbys and drained or down tiers, giving a reason for each")
+    @DisplayName("READ_WRITE tries known standbys last (they may have been promoted) and skips drained or down tiers, with a reason")
     void readWriteSkipsStandbysAndUnavailable() {
         primary.recordRole(Role.STANDBY);
         backup.drain();
@@ -41,11 +41,10 @@ class TierSelectorTest {
 
         TierSelector.Selection selection = selector.select(Purpose.READ_WRITE);
 
-        assertThat(ids(selection.candidates())).containsExactly(FAILOVER);
+        assertThat(ids(selection.candidates())).containsExactly(FAILOVER, PRIMARY);
         assertThat(selection.excluded())
-                .containsEntry(PRIMARY, "server is a standby (read-only)")
                 .containsEntry(BACKUP, "drained by operator")
-                .hasSize(2);
+                .hasSize(1);
         failover.markDown();
         assertThat(selector.select(Purpose.READ_WRITE).excluded())
                 .containsEntry(FAILOVER, "down (health check failed)");
@@ -72,6 +71,7 @@ class TierSelectorTest {
     @Test
     @DisplayName("READ_ONLY tries the standby with the fewest open connections first, every time")
     void readOnlyPrefersLeastLoadedStandby() {
+        primary.recordRole(Role.WRITABLE);
         backup.recordRole(Role.STANDBY);
         failover.recordRole(Role.STANDBY);
         backup.tryReserve();
@@ -85,11 +85,14 @@ class TierSelectorTest {
     }
 
     @Test
-    @DisplayName("READ_ONLY with no known standby walks in order and may use every role")
-    void readOnlyWithoutStandbysUsesWalkOrder() {
+    @DisplayName("READ_ONLY with no known standby tries tiers of unknown role (maybe standbys) before the writable one")
+    void readOnlyWithoutStandbysPrefersUnknownRoles() {
         primary.recordRole(Role.WRITABLE);
+        backup.recordRole(Role.STANDBY);
+        backup.tryReserve();
 
-        assertThat(ids(selector.candidates(Purpose.READ_ONLY))).containsExactly(PRIMARY, BACKUP, FAILOVER);
+        assertThat(ids(selector.candidates(Purpose.READ_ONLY))).as("the unknown failover is less loaded than the standby")
+                .containsExactly(FAILOVER, BACKUP, PRIMARY);
     }
 
     @Test

@@ -166,8 +166,8 @@ class TierWalkTest {
     }
 
     @Test
-    @DisplayName("a lone standby for READ_WRITE is reported; the next walk excludes it without connecting")
-    void standbyReportedThenExcluded() {
+    @DisplayName("a lone standby for READ_WRITE is reported, and tried again on the next walk (it may have been promoted)")
+    void standbyReportedThenRetriedLast() throws SQLException {
         TierWalk primaryOnly = new TierWalk(new TierSelector(List.of(primary)), clock::nanoTime);
         connector.role(PRIMARY, Role.STANDBY);
 
@@ -180,13 +180,17 @@ class TierWalkTest {
         assertThat(first.getSQLState()).as("nothing failed at the server").isEqualTo("08001");
         assertThat(first.getCause()).isNull();
         assertThat(first.attempts()).extracting(TierAttempt::outcome).containsExactly(Outcome.WRONG_ROLE);
-        assertThat(second.attempts()).extracting(TierAttempt::outcome).containsExactly(Outcome.EXCLUDED);
-        assertThat(connector.connects).as("second walk did not connect").containsExactly(PRIMARY);
+        assertThat(second.attempts()).extracting(TierAttempt::outcome).containsExactly(Outcome.WRONG_ROLE);
+        assertThat(connector.connects).as("each walk checked the server again").containsExactly(PRIMARY, PRIMARY);
+
+        connector.role(PRIMARY, Role.WRITABLE);
+        assertThat(primaryOnly.acquire(Purpose.READ_WRITE, connector, "a").tier()).as("promoted").isSameAs(primary);
     }
 
     @Test
     @DisplayName("READ_ONLY takes a standby, and drained or down tiers appear in the error")
     void readOnlyAndExcludedTiers() throws SQLException {
+        primary.recordRole(Role.WRITABLE);
         backup.recordRole(Role.STANDBY);
         connector.role(BACKUP, Role.STANDBY);
 
