@@ -123,4 +123,40 @@ class HandleTest {
         }
         assertThat(sessionsOn(server, "handles")).as("one session served all three").isEqualTo(1);
     }
+
+    @Test
+    @DisplayName("cleanup by the container closes the handles a bean still holds")
+    void cleanupClosesHandles() throws Exception {
+        jakarta.resource.spi.ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+        try {
+            Connection held = (Connection) mc.getConnection(null, null);
+            mc.cleanup();
+            assertThat(held.isClosed()).isTrue();
+            assertThat(catchThrowableOfType(SQLException.class, held::createStatement).getSQLState()).isEqualTo("08003");
+        } finally {
+            mc.destroy();
+        }
+    }
+
+    @Test
+    @DisplayName("associateConnection moves a handle to another managed connection: it then runs on that session")
+    void handleMoves() throws Exception {
+        jakarta.resource.spi.ManagedConnection first = pool.factory.createManagedConnection(null, null);
+        jakarta.resource.spi.ManagedConnection second = pool.factory.createManagedConnection(null, null);
+        try {
+            Connection handle = (Connection) first.getConnection(null, null);
+            int before = handle.unwrap(PGConnection.class).getBackendPID();
+
+            second.associateConnection(handle);
+
+            int after = handle.unwrap(PGConnection.class).getBackendPID();
+            assertThat(after).isNotEqualTo(before);
+            assertThat(((ConnectionHandle) handle).owner()).isSameAs(second);
+            assertThat(catchThrowableOfType(jakarta.resource.ResourceException.class,
+                    () -> second.associateConnection("not a handle")).getMessage()).contains("PGT-203");
+        } finally {
+            first.destroy();
+            second.destroy();
+        }
+    }
 }
