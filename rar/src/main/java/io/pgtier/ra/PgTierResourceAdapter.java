@@ -4,17 +4,25 @@ import io.pgtier.tier.BreakerListener;
 import jakarta.resource.ResourceException;
 import jakarta.resource.spi.ActivationSpec;
 import jakarta.resource.spi.BootstrapContext;
+import jakarta.resource.spi.ConfigProperty;
 import jakarta.resource.spi.Connector;
 import jakarta.resource.spi.ResourceAdapter;
 import jakarta.resource.spi.ResourceAdapterInternalException;
 import jakarta.resource.spi.TransactionSupport;
 import jakarta.resource.spi.endpoint.MessageEndpointFactory;
+import jakarta.resource.spi.work.Work;
+import jakarta.resource.spi.work.WorkException;
+import jakarta.resource.spi.work.WorkManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.io.Serializable;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Collections;
+import java.util.Timer;
+import java.util.TimerTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.transaction.xa.XAResource;
@@ -24,7 +32,11 @@ import javax.transaction.xa.XAResource;
  * (caps, breakers, health) and the container's transaction registry. Nothing is static, so two
  * deployments, or a redeployment, never see each other's state.
  *
- * <p>{@link #stop()} deregisters the PostgreSQL driver that pgjdbc registers with
+ * <p>{@link #start} starts the {@link HealthMonitor}: the container's timer schedules rounds and
+ * the container's work manager runs the probes; {@link #stop()} cancels both, so no thread of
+ * ours survives an undeploy.
+ *
+ * <p>{@link #stop()} also deregisters the PostgreSQL driver that pgjdbc registers with
  * {@link DriverManager} on class loading: left there it pins this RAR's class loader after
  * undeploy.
  */
@@ -42,22 +54,91 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = Logger.getLogger(PgTierResourceAdapter.class.getName());
 
+    @ConfigProperty(type = Integer.class, defaultValue = "5",
+            description = "Seconds between health probes of every tier (1-3600).")
+    private Integer healthCheckIntervalSeconds = 5;
+
+    @ConfigProperty(type = Integer.class, defaultValue = "2",
+            description = "Timeout of one health probe (connect, log in, query), in seconds (1-60).")
+    private Integer probeTimeoutSeconds = 2;
+
+    @ConfigProperty(type = Integer.class, defaultValue = "2",
+            description = "Failed probes in a row before a tier is declared down and its breaker opened (1-100).")
+    private Integer probeFailuresBeforeDown = 2;
+
     private final transient TierRegistry tiers = new TierRegistry(PgTierResourceAdapter::logTransition);
     private transient volatile TransactionSynchronizationRegistry transactions;
+    private transient volatile HealthMonitor monitor;
+    private transient Timer timer;
 
     @Override
     public void start(BootstrapContext context) throws ResourceAdapterInternalException {
+        int interval = check("healthCheckIntervalSeconds", healthCheckIntervalSeconds, 1, 3600);
+        int probeTimeout = check("probeTimeoutSeconds", probeTimeoutSeconds, 1, 60);
+        int failures = check("probeFailuresBeforeDown", probeFailuresBeforeDown, 1, 100);
         try {
             transactions = context.getTransactionSynchronizationRegistry();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "pgtier: no TransactionSynchronizationRegistry from the container;"
                     + " fatal errors will not mark transactions rollback-only", e);
         }
-        LOG.info("pgtier resource adapter started");
+        WorkManager work = context.getWorkManager();
+        monitor = new HealthMonitor(tiers, probe -> schedule(work, probe), probeTimeout, failures);
+        try {
+            timer = context.createTimer();
+        } catch (jakarta.resource.spi.UnavailableException e) {
+            throw new ResourceAdapterInternalException("pgtier: the container gave no timer for the health monitor", e);
+        }
+        HealthMonitor rounds = monitor;
+        timer.schedule(new TimerTask() {
+            @Override
+            public void run() {
+                rounds.round();
+            }
+        }, 1_000L, interval * 1_000L);
+        LOG.info("pgtier resource adapter started; health probes every " + interval + " s");
+    }
+
+    private static void schedule(WorkManager manager, Runnable probe) {
+        try {
+            manager.scheduleWork(new Work() {
+                @Override
+                public void run() {
+                    probe.run();
+                }
+
+                @Override
+                public void release() {
+                    // a probe is bounded by its own timeouts; nothing to interrupt
+                }
+            });
+        } catch (WorkException e) {
+            throw new RejectedExecutionException(e);
+        }
+    }
+
+    private static int check(String property, Integer value, int min, int max) throws ResourceAdapterInternalException {
+        if (value == null || value < min || value > max) {
+            throw new ResourceAdapterInternalException("PGT-110 pgtier: invalid " + property + " = " + value
+                    + ": allowed: " + min + " to " + max);
+        }
+        return value;
+    }
+
+    /** When the health monitor last started a round of probes; {@code null} outside a container or before the first. */
+    public Instant lastHealthCheck() {
+        HealthMonitor current = monitor;
+        return current == null ? null : current.lastRound();
     }
 
     @Override
     public void stop() {
+        if (timer != null) {
+            timer.cancel();
+        }
+        if (monitor != null) {
+            monitor.stop();
+        }
         ClassLoader ours = PgTierResourceAdapter.class.getClassLoader();
         for (Driver driver : Collections.list(DriverManager.getDrivers())) {
             if (driver.getClass().getClassLoader() == ours) {
@@ -104,7 +185,31 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
                 "pgtier: breaker of tier {0}: {1} -> {2}", new Object[] {tier.label(), from, to});
     }
 
-    // A JavaBean with no configuration: identity is equality (JCA requires equals/hashCode).
+    public Integer getHealthCheckIntervalSeconds() {
+        return healthCheckIntervalSeconds;
+    }
+
+    public void setHealthCheckIntervalSeconds(Integer healthCheckIntervalSeconds) {
+        this.healthCheckIntervalSeconds = healthCheckIntervalSeconds;
+    }
+
+    public Integer getProbeTimeoutSeconds() {
+        return probeTimeoutSeconds;
+    }
+
+    public void setProbeTimeoutSeconds(Integer probeTimeoutSeconds) {
+        this.probeTimeoutSeconds = probeTimeoutSeconds;
+    }
+
+    public Integer getProbeFailuresBeforeDown() {
+        return probeFailuresBeforeDown;
+    }
+
+    public void setProbeFailuresBeforeDown(Integer probeFailuresBeforeDown) {
+        this.probeFailuresBeforeDown = probeFailuresBeforeDown;
+    }
+
+    // One instance per deployment, owning live state: identity is equality (JCA requires equals/hashCode).
     @Override
     public boolean equals(Object other) {
         return this == other;

@@ -28,6 +28,8 @@ final class ConnectionHandle extends DelegatingConnection {
 
     private volatile PgTierManagedConnection owner;
     private volatile boolean closed;
+    private volatile Object transaction;
+    private volatile String acquiredAt;
     private final List<Statement> statements = new ArrayList<>();
 
     ConnectionHandle(PgTierManagedConnection owner) {
@@ -40,6 +42,20 @@ final class ConnectionHandle extends DelegatingConnection {
 
     void reassign(PgTierManagedConnection newOwner) {
         this.owner = newOwner;
+    }
+
+    /** This handle was created inside a container transaction, at {@code site}: it is closed when that ends. */
+    void enteredTransaction(Object transactionKey, String site) {
+        this.transaction = transactionKey;
+        this.acquiredAt = site;
+    }
+
+    Object transaction() {
+        return transaction;
+    }
+
+    String acquiredAt() {
+        return acquiredAt;
     }
 
     @Override
@@ -221,7 +237,7 @@ final class ConnectionHandle extends DelegatingConnection {
         PgTierManagedConnection current = owner;
         invalidate();
         if (current != null) {
-            current.handleClosed(this);
+            current.handleClosed(this, false);
         }
     }
 

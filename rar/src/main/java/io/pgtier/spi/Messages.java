@@ -64,6 +64,11 @@ final class Messages {
         return "PGT-212 pgtier[" + pool + "] could not get a connection: " + reason;
     }
 
+    static String leakClosed(String pool, String tier, String site) {
+        return "PGT-213 pgtier[" + pool + "] a connection (tier " + tier + ") acquired at " + site
+                + " inside a container transaction was not closed; closed at transaction end";
+    }
+
     static String firstLine(String text) {
         if (text == null) {
             return "";

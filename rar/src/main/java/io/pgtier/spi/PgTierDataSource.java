@@ -1,7 +1,6 @@
 package io.pgtier.spi;
 
-import io.pgtier.api.Purpose;
-import io.pgtier.api.TierStatus;
+import io.pgtier.api.PoolStatus;
 import io.pgtier.api.TieredDataSource;
 import jakarta.resource.Referenceable;
 import jakarta.resource.ResourceException;
@@ -11,7 +10,6 @@ import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.util.List;
 import java.util.logging.Logger;
 import javax.naming.Reference;
 
@@ -71,17 +69,7 @@ public final class PgTierDataSource implements TieredDataSource, Referenceable, 
     }
 
     @Override
-    public String poolName() {
-        return runtimeOrFail().name();
-    }
-
-    @Override
-    public Purpose purpose() {
-        return runtimeOrFail().purpose();
-    }
-
-    @Override
-    public List<TierStatus> tiers() {
+    public PoolStatus status() {
         return runtimeOrFail().status();
     }
 

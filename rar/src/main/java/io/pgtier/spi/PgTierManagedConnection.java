@@ -43,6 +43,12 @@ import javax.transaction.xa.XAResource;
  * matching skips it and {@code getInvalidConnections} reports it when idle, and when its last
  * handle is closed outside a transaction it is returned with {@code CONNECTION_ERROR_OCCURRED}
  * instead of {@code CONNECTION_CLOSED}, which ends it.
+ *
+ * <p><b>Container-scoped cleanup.</b> A handle created inside a JTA transaction is closed for the
+ * bean when that transaction completes, if the bean forgot: an interposed {@code Synchronization}
+ * (registered once per transaction) closes it, counts and logs the leak with where it was acquired,
+ * and fires {@code CONNECTION_CLOSED} so the container gets the connection back. Handles obtained
+ * outside a transaction may legally be kept across transactions and are left alone.
  */
 final class PgTierManagedConnection implements ManagedConnection {
 
@@ -60,6 +66,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     private final AtomicBoolean destroyed = new AtomicBoolean();
     private volatile boolean broken;
     private volatile boolean sessionChanged;
+    private volatile Object watchedTransaction;
     private PrintWriter logWriter;
 
     PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
@@ -98,7 +105,49 @@ final class PgTierManagedConnection implements ManagedConnection {
     public Object getConnection(Subject subject, ConnectionRequestInfo info) throws ResourceException {
         ConnectionHandle handle = new ConnectionHandle(this);
         handles.add(handle);
+        pool.recordCheckout(tier);
+        if (pool.closesLeaksAtCompletion()) {
+            Object transaction = pool.transactionKey();
+            if (transaction != null) {
+                handle.enteredTransaction(transaction, AcquisitionSite.capture());
+                watch(transaction);
+            }
+        }
         return handle;
+    }
+
+    /** Registers the end-of-transaction cleanup once per transaction this connection takes part in. */
+    private void watch(Object transaction) {
+        if (transaction == watchedTransaction) {
+            return;
+        }
+        watchedTransaction = transaction;
+        pool.afterCompletion(new jakarta.transaction.Synchronization() {
+            @Override
+            public void beforeCompletion() {
+                // nothing: the bean may still use its connection until the transaction ends
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                transactionEnded(transaction);
+            }
+        });
+    }
+
+    /** Closes the handles of {@code transaction} the bean left open, and hands the connection back. */
+    void transactionEnded(Object transaction) {
+        if (watchedTransaction == transaction) {
+            watchedTransaction = null;
+        }
+        for (ConnectionHandle handle : handles) {
+            if (handle.transaction() == transaction && !handle.isClosed()) {
+                pool.recordLeak();
+                LOG.warning(Messages.leakClosed(pool.name(), tier.id().label(), handle.acquiredAt()));
+                handle.invalidate();
+                handleClosed(handle, true);
+            }
+        }
     }
 
     /**
@@ -122,12 +171,18 @@ final class PgTierManagedConnection implements ManagedConnection {
         }
         handle.reassign(this);
         handles.add(handle);
+        if (handle.transaction() != null) {
+            watch(handle.transaction());
+        }
     }
 
-    /** A bean closed a handle: tell the container, or retire the connection if it is due. */
-    void handleClosed(ConnectionHandle handle) {
+    /**
+     * A handle was closed (by the bean, or at transaction end when {@code transactionOver}): tell
+     * the container, or retire the connection if it is due and no transaction still needs it.
+     */
+    void handleClosed(ConnectionHandle handle, boolean transactionOver) {
         handles.remove(handle);
-        if (handles.isEmpty() && !isUsable() && !inTransaction()) {
+        if (handles.isEmpty() && !isUsable() && (transactionOver || !inTransaction())) {
             LOG.fine(() -> Messages.retired(pool.name(), tier.id().label(), retireReason()));
             fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, handle,
                     new SQLException(Messages.retired(pool.name(), tier.id().label(), retireReason()), "08003"));

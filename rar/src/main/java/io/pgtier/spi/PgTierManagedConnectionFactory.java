@@ -55,9 +55,9 @@ public class PgTierManagedConnectionFactory
             description = "READ_WRITE: only a writable server serves it. READ_ONLY: prefers standbys, spreads across them, may use the primary.")
     private String purpose = "READ_WRITE";
 
-    @ConfigProperty(type = String.class, defaultValue = "",
+    @ConfigProperty(type = String.class, defaultValue = "jdbc:postgresql://localhost:5432/postgres",
             description = "pgjdbc URL of the primary tier, e.g. jdbc:postgresql://db1:5432/app (may name several hosts). Required.")
-    private String primaryUrl = "";
+    private String primaryUrl = "jdbc:postgresql://localhost:5432/postgres";
 
     @ConfigProperty(type = String.class, defaultValue = "",
             description = "pgjdbc URL of the backup tier (another route to the same server, or a standby). Empty: no backup tier.")
@@ -150,6 +150,11 @@ public class PgTierManagedConnectionFactory
     @ConfigProperty(type = Integer.class, defaultValue = "2",
             description = "Trial attempts a half-open breaker lets through; all must succeed to close it (1-100).")
     private Integer breakerPermittedCallsInHalfOpenState = 2;
+
+    @ConfigProperty(type = Boolean.class, defaultValue = "true",
+            description = "Close, at the end of a container transaction, the connections a bean got inside it and forgot"
+                    + " to close; each is counted and logged with where it was acquired. false: leave them to the pool's leak timeout.")
+    private Boolean closeLeakedConnections = true;
 
     private transient PgTierResourceAdapter adapter;
     private transient volatile PoolRuntime runtime;
@@ -258,7 +263,8 @@ public class PgTierManagedConnectionFactory
     // ---- JavaBean identity: JCA requires equals/hashCode over the configuration
 
     private List<Object> identity() {
-        return Arrays.asList(poolName, purpose, primaryUrl, backupUrl, failoverUrl, user, password, backupUser, backupPassword, failoverUser, failoverPassword, primaryMaxConnections, backupMaxConnections, failoverMaxConnections, connectTimeoutSeconds, loginTimeoutSeconds, socketTimeoutSeconds, validationTimeoutSeconds, tcpKeepAlive, failbackAfterSeconds, maxLifetimeSeconds, breakerFailureRateThreshold, breakerSlidingWindowSize, breakerMinimumNumberOfCalls, breakerWaitInOpenStateSeconds, breakerPermittedCallsInHalfOpenState);
+        return Arrays.asList(poolName, purpose, primaryUrl, backupUrl, failoverUrl, user, password, backupUser, backupPassword, failoverUser, failoverPassword, primaryMaxConnections, backupMaxConnections, failoverMaxConnections, connectTimeoutSeconds, loginTimeoutSeconds, socketTimeoutSeconds, validationTimeoutSeconds, tcpKeepAlive, failbackAfterSeconds, maxLifetimeSeconds, breakerFailureRateThreshold, breakerSlidingWindowSize, breakerMinimumNumberOfCalls, breakerWaitInOpenStateSeconds, breakerPermittedCallsInHalfOpenState,
+                closeLeakedConnections);
     }
 
     @Override
@@ -484,5 +490,13 @@ public class PgTierManagedConnectionFactory
 
     public void setBreakerPermittedCallsInHalfOpenState(Integer breakerPermittedCallsInHalfOpenState) {
         this.breakerPermittedCallsInHalfOpenState = breakerPermittedCallsInHalfOpenState;
+    }
+
+    public Boolean getCloseLeakedConnections() {
+        return closeLeakedConnections;
+    }
+
+    public void setCloseLeakedConnections(Boolean closeLeakedConnections) {
+        this.closeLeakedConnections = closeLeakedConnections;
     }
 }

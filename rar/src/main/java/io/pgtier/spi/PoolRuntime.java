@@ -1,5 +1,6 @@
 package io.pgtier.spi;
 
+import io.pgtier.api.PoolStatus;
 import io.pgtier.api.Purpose;
 import io.pgtier.api.Role;
 import io.pgtier.api.TierId;
@@ -19,8 +20,10 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One pool's working parts, built once from validated {@link Settings}: its tiers (shared with the
@@ -34,6 +37,8 @@ final class PoolRuntime {
     private final List<Tier> tiers;
     private final TierWalk walk;
     private final PgConnector connector;
+    private final Map<TierId, LongAdder> checkouts = new EnumMap<>(TierId.class);
+    private final LongAdder leaksReclaimed = new LongAdder();
 
     PoolRuntime(Settings settings, PgTierResourceAdapter adapter) {
         this.settings = settings;
@@ -45,6 +50,9 @@ final class PoolRuntime {
         this.tiers = List.copyOf(shared);
         this.walk = new TierWalk(new TierSelector(tiers), System::nanoTime);
         this.connector = PgConnector.forEndpoints(settings.endpoints(), settings.options());
+        for (TierId id : settings.endpoints().keySet()) {
+            checkouts.put(id, new LongAdder());
+        }
     }
 
     String name() {
@@ -63,8 +71,35 @@ final class PoolRuntime {
         return TimeUnit.SECONDS.toNanos(settings.maxLifetimeSeconds());
     }
 
-    List<TierStatus> status() {
-        return tiers.stream().map(Tier::status).toList();
+    PoolStatus status() {
+        List<TierStatus> tierStatus = tiers.stream().map(Tier::status).toList();
+        Map<TierId, Long> handedOut = new EnumMap<>(TierId.class);
+        checkouts.forEach((id, count) -> handedOut.put(id, count.sum()));
+        return new PoolStatus(name(), purpose(), tierStatus, handedOut, leaksReclaimed.sum(), adapter.lastHealthCheck());
+    }
+
+    /** A bean got a connection served by {@code tier} (the "acquisitions" metric). */
+    void recordCheckout(Tier tier) {
+        checkouts.get(tier.id()).increment();
+    }
+
+    void recordLeak() {
+        leaksReclaimed.increment();
+    }
+
+    boolean closesLeaksAtCompletion() {
+        return settings.closeLeakedConnections();
+    }
+
+    /** The caller's JTA transaction key, or {@code null} outside a transaction (or a container). */
+    Object transactionKey() {
+        TransactionSynchronizationRegistry registry = adapter.transactions();
+        return registry == null ? null : registry.getTransactionKey();
+    }
+
+    /** Runs {@code afterCompletion} when the caller's transaction ends (interposed: before the pool's own listener). */
+    void afterCompletion(jakarta.transaction.Synchronization synchronization) {
+        adapter.transactions().registerInterposedSynchronization(synchronization);
     }
 
     /** Opens a session on the first tier that can serve this pool's purpose. */

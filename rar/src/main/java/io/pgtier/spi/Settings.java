@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * allowed (HikariCP's {@code HikariConfig.validate}) — and never on first use. Immutable.
  */
 record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endpoints, PgConnector.Options options,
-                int validationTimeoutSeconds, int failbackAfterSeconds, int maxLifetimeSeconds, BreakerConfig breaker) {
+                int validationTimeoutSeconds, int failbackAfterSeconds, int maxLifetimeSeconds, BreakerConfig breaker,
+                boolean closeLeakedConnections) {
 
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)((?:ssl)?password=)[^&]*");
 
@@ -66,7 +67,8 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
                 check.range("validationTimeoutSeconds", f.getValidationTimeoutSeconds(), 1, 3600),
                 check.range("failbackAfterSeconds", f.getFailbackAfterSeconds(), 0, 86_400),
                 check.range("maxLifetimeSeconds", f.getMaxLifetimeSeconds(), 0, 604_800),
-                breaker);
+                breaker,
+                check.flag("closeLeakedConnections", f.getCloseLeakedConnections()));
     }
 
     private static String blankToNull(String s) {

@@ -1,0 +1,26 @@
+package io.pgtier.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A snapshot of one pool: its tiers and what it has done, for health checks, metrics and the
+ * status endpoint. Safe to show anywhere: no URL carries a password, no credential is included.
+ *
+ * @param pool            the pool's name ({@code poolName})
+ * @param purpose         what the pool serves
+ * @param tiers           each configured tier, in walk order
+ * @param checkouts       connections handed to beans by this pool, per tier, since start
+ * @param leaksReclaimed  handles a bean left open that the adapter closed at transaction end
+ * @param lastHealthCheck when the adapter's monitor last finished a round of probes; {@code null} before the first
+ */
+public record PoolStatus(String pool, Purpose purpose, List<TierStatus> tiers, Map<TierId, Long> checkouts,
+                         long leaksReclaimed, Instant lastHealthCheck) {
+
+    /** Whether some tier can serve this pool's purpose now: up, breaker not open, a role it can use. */
+    public boolean canServe() {
+        return tiers.stream().anyMatch(t -> t.state() == TierState.UP && t.breaker() != BreakerState.OPEN
+                && purpose.canUse(t.role()));
+    }
+}

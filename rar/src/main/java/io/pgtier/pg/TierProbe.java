@@ -1,0 +1,53 @@
+package io.pgtier.pg;
+
+import io.pgtier.api.Role;
+import io.pgtier.tier.TierEndpoint;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * One health probe of a tier, on its own short-lived session (never a pooled one: a probe must
+ * not wait behind, or disturb, a bean's work), bounded in every phase by the probe timeout —
+ * connect, log in, and the query — so a hung server costs the monitor at most that long.
+ */
+public final class TierProbe {
+
+    /** What a probe saw: the role, a standby's unreplayed WAL in bytes (0 on a writable server), and how long it took. */
+    public record Result(Role role, long lagBytes, long latencyMicros) {
+    }
+
+    private static final String QUERY = "SELECT pg_is_in_recovery() OR current_setting('default_transaction_read_only')::bool,"
+            + " CASE WHEN pg_is_in_recovery()"
+            // received-but-not-replayed WAL; the receive position can trail replay right after a restart: clamp at 0
+            + " THEN GREATEST(COALESCE(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0), 0)::bigint"
+            + " ELSE 0 END";
+
+    private final PGSimpleDataSource source = new PGSimpleDataSource();
+
+    public TierProbe(TierEndpoint endpoint, int timeoutSeconds, String applicationName) {
+        source.setURL(endpoint.url());
+        if (endpoint.user() != null) {
+            source.setUser(endpoint.user());
+        }
+        if (endpoint.password() != null) {
+            source.setPassword(endpoint.password());
+        }
+        source.setConnectTimeout(timeoutSeconds);
+        source.setLoginTimeout(timeoutSeconds);
+        source.setSocketTimeout(timeoutSeconds);
+        source.setApplicationName(applicationName);
+        source.setAssumeMinServerVersion("9.4");
+    }
+
+    public Result probe() throws SQLException {
+        long start = System.nanoTime();
+        try (Connection c = source.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(QUERY)) {
+            rs.next();
+            Role role = rs.getBoolean(1) ? Role.STANDBY : Role.WRITABLE;
+            return new Result(role, rs.getLong(2), (System.nanoTime() - start) / 1_000);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.pgtier.ra;
+
+import io.pgtier.pg.TierProbe;
+import io.pgtier.tier.Tier;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Probes every tier of the adapter on a schedule and records what it sees on the {@link Tier}:
+ * role, standby lag, and — after {@code failuresBeforeDown} failed probes in a row — the "down"
+ * verdict, which opens the tier's breaker; one good probe marks it up again.
+ *
+ * <p>The container's timer only schedules a round; each probe runs as separate work with its own
+ * timeouts, so one hung server never delays the others, and every probe catches everything (an
+ * uncaught exception would kill Payara's timer thread silently). A tier whose previous probe has
+ * not finished is skipped, so a hung server never piles probes up.
+ */
+public final class HealthMonitor {
+
+    private static final Logger LOG = Logger.getLogger(HealthMonitor.class.getName());
+
+    private final TierRegistry tiers;
+    private final Executor work;
+    private final int probeTimeoutSeconds;
+    private final int failuresBeforeDown;
+    private final Map<Tier, Probing> probing = new ConcurrentHashMap<>();
+    private volatile Instant lastRound;
+    private volatile boolean stopped;
+
+    private static final class Probing {
+        final TierProbe probe;
+        final AtomicInteger consecutiveFailures = new AtomicInteger();
+        volatile boolean inFlight;
+
+        Probing(TierProbe probe) {
+            this.probe = probe;
+        }
+    }
+
+    public HealthMonitor(TierRegistry tiers, Executor work, int probeTimeoutSeconds, int failuresBeforeDown) {
+        this.tiers = tiers;
+        this.work = work;
+        this.probeTimeoutSeconds = probeTimeoutSeconds;
+        this.failuresBeforeDown = failuresBeforeDown;
+    }
+
+    /** One round: starts a probe of every tier that has none running. Called by the container's timer. */
+    public void round() {
+        if (stopped) {
+            return;
+        }
+        try {
+            for (Tier tier : tiers.all()) {
+                Probing p = probing.computeIfAbsent(tier,
+                        t -> new Probing(new TierProbe(t.endpoint(), probeTimeoutSeconds, "pgtier-monitor")));
+                if (p.inFlight) {
+                    continue;
+                }
+                p.inFlight = true;
+                try {
+                    work.execute(() -> probe(tier, p));
+                } catch (RuntimeException rejected) {
+                    p.inFlight = false;
+                    LOG.log(Level.WARNING, "pgtier monitor: could not schedule the probe of tier " + tier.id().label(), rejected);
+                }
+            }
+            lastRound = Instant.now();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pgtier monitor: round failed", e);
+        }
+    }
+
+    /** When the last round was started; {@code null} before the first. Liveness reads it. */
+    public Instant lastRound() {
+        return lastRound;
+    }
+
+    public void stop() {
+        stopped = true;
+    }
+
+    private void probe(Tier tier, Probing p) {
+        try {
+            TierProbe.Result result = p.probe.probe();
+            tier.recordRole(result.role());
+            tier.recordLag(result.lagBytes());
+            if (p.consecutiveFailures.getAndSet(0) >= failuresBeforeDown) {
+                LOG.info(() -> "pgtier monitor: tier " + tier.id().label() + " answers again (" + result.role() + ")");
+            }
+            tier.markUp();
+        } catch (SQLException e) {
+            int failures = p.consecutiveFailures.incrementAndGet();
+            if (failures == failuresBeforeDown) {
+                LOG.warning(() -> "pgtier monitor: tier " + tier.id().label() + " is down after " + failures
+                        + " failed probes: " + e.getSQLState() + " " + firstLine(e.getMessage()));
+            }
+            if (failures >= failuresBeforeDown) {
+                tier.markDown();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pgtier monitor: probe of tier " + tier.id().label() + " failed", e);
+        } finally {
+            p.inFlight = false;
+        }
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "";
+        }
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+}

@@ -1,0 +1,110 @@
+package io.pgtier.ra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgtier.api.BreakerState;
+import io.pgtier.api.Role;
+import io.pgtier.api.TierId;
+import io.pgtier.api.TierState;
+import io.pgtier.harness.PgHarness;
+import io.pgtier.harness.PgServer;
+import io.pgtier.harness.Replication;
+import io.pgtier.tier.BreakerConfig;
+import io.pgtier.tier.BreakerListener;
+import io.pgtier.tier.Tier;
+import io.pgtier.tier.TierEndpoint;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The monitor against real servers, its rounds driven by the test (the container's timer and work
+ * manager only schedule them): roles and lag are read, a dead tier is marked down after the set
+ * number of failed probes — opening its breaker — and up again after one good probe.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HealthMonitorTest {
+
+    private PgHarness harness;
+    private PgServer primary;
+    private PgServer standby;
+
+    @BeforeAll
+    void start() {
+        harness = PgHarness.create();
+        primary = harness.startPrimary("primary");
+        standby = harness.startStandby("standby", primary, Replication.ASYNC);
+    }
+
+    @AfterAll
+    void stop() {
+        harness.close();
+    }
+
+    @Test
+    @DisplayName("roles are read: the primary is writable, the standby a standby with a lag figure")
+    void readsRoles() {
+        TierRegistry registry = new TierRegistry(BreakerListener.NONE);
+        Tier p = registry.tier(TierId.PRIMARY, endpoint(primary), BreakerConfig.defaults());
+        Tier s = registry.tier(TierId.BACKUP, endpoint(standby), BreakerConfig.defaults());
+        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2);
+
+        monitor.round();
+
+        assertThat(p.role()).isEqualTo(Role.WRITABLE);
+        assertThat(s.role()).isEqualTo(Role.STANDBY);
+        assertThat(s.status().lagBytes()).isGreaterThanOrEqualTo(0);
+        assertThat(monitor.lastRound()).isNotNull();
+    }
+
+    @Test
+    @DisplayName("a crashed tier is down after two failed probes (breaker forced open), and up after one good probe")
+    void downAndUp() {
+        PgServer server = harness.startPrimary("flaky");
+        TierRegistry registry = new TierRegistry(BreakerListener.NONE);
+        Tier tier = registry.tier(TierId.PRIMARY, endpoint(server), BreakerConfig.defaults());
+        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2);
+
+        server.crash();
+        monitor.round();
+        assertThat(tier.state()).as("one failure is not yet down").isEqualTo(TierState.UP);
+        monitor.round();
+        assertThat(tier.state()).isEqualTo(TierState.DOWN);
+        assertThat(tier.breaker().state()).isEqualTo(BreakerState.OPEN);
+
+        server.start();
+        monitor.round();
+        assertThat(tier.state()).isEqualTo(TierState.UP);
+    }
+
+    @Test
+    @DisplayName("a hung tier costs a probe at most its timeout, and a second round does not pile a probe on the hung one")
+    void hungTier() {
+        PgServer server = harness.startPrimary("hung");
+        TierRegistry registry = new TierRegistry(BreakerListener.NONE);
+        Tier tier = registry.tier(TierId.PRIMARY, endpoint(server), BreakerConfig.defaults());
+        java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newCachedThreadPool();
+        HealthMonitor monitor = new HealthMonitor(registry, work, 1, 1);
+        try {
+            server.hang();
+            long start = System.nanoTime();
+            monitor.round();
+            monitor.round();
+            await().atMost(Duration.ofSeconds(10)).until(() -> tier.state() == TierState.DOWN);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            assertThat(((java.util.concurrent.ThreadPoolExecutor) work).getLargestPoolSize())
+                    .as("the second round skipped the tier whose probe was still running").isEqualTo(1);
+        } finally {
+            server.resume();
+            work.shutdownNow();
+        }
+    }
+
+    private static TierEndpoint endpoint(PgServer server) {
+        return new TierEndpoint(server.jdbcUrl(), PgServer.USER, PgHarness.PASSWORD, 5);
+    }
+}
