@@ -1,0 +1,140 @@
+package io.pgtier.it;
+
+import io.pgtier.harness.PgHarness;
+import io.pgtier.harness.PgServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+
+/**
+ * What every container test needs: the application WAR as built, a Payara Micro post-boot file
+ * made from the one users run ({@code server-config/micro/post-boot.asadmin}) with this test's
+ * tier URLs in place of the environment variables, and plain HTTP calls to the application.
+ *
+ * <p>Arquillian boots Micro after the test class's {@code @Deployment} method returns, so that
+ * method starts the PostgreSQL servers and writes the post-boot file here first.
+ */
+final class MicroApp {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private MicroApp() {
+    }
+
+    static Path deps() {
+        return Path.of(required("pgtier.deps"));
+    }
+
+    /** The application WAR as Maven built it. */
+    static WebArchive war() {
+        return ShrinkWrap.createFromZipFile(WebArchive.class, deps().resolve("pgtier-web.war").toFile());
+    }
+
+    /**
+     * Writes the post-boot file Micro will run: {@code before} goes ahead of the RAR's deployment
+     * (resource adapter settings), {@code after} at the end (pool tuning, extra pools).
+     */
+    static void writePostBoot(String primaryUrl, String backupUrl, String failoverUrl, List<String> before, List<String> after) {
+        Path work = Path.of(required("pgtier.work"));
+        try {
+            Files.createDirectories(work.resolve("tmp"));
+            Path aliasPassword = work.resolve("pgtier-db.aliaspassword");
+            Files.writeString(aliasPassword, "AS_ADMIN_ALIASPASSWORD=" + PgHarness.PASSWORD + "\n");
+            String template = Files.readString(Path.of(required("pgtier.postboot")));
+            String commands = template
+                    .replace("${ENV\\=PGTIER_PRIMARY_URL}", escape(primaryUrl))
+                    .replace("${ENV\\=PGTIER_BACKUP_URL}", escape(backupUrl))
+                    .replace("${ENV\\=PGTIER_FAILOVER_URL}", escape(failoverUrl))
+                    .replace("${ENV\\=PGTIER_USER}", PgServer.USER)
+                    .replace("--passwordfile pgtier-db.aliaspassword", "--passwordfile " + aliasPassword)
+                    .replace("--name pgtier pgtier.rar", "--name pgtier " + deps().resolve("pgtier-rar.rar"));
+            List<String> lines = new ArrayList<>();
+            for (String line : commands.lines().toList()) {
+                if (line.startsWith("deploy --type rar")) {
+                    lines.addAll(before);
+                }
+                lines.add(line);
+            }
+            lines.addAll(after);
+            Files.write(work.resolve("post-boot.asadmin"), lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** asadmin property syntax: ':' and '=' inside a value are escaped. */
+    static String escape(String value) {
+        return value.replace(":", "\\:").replace("=", "\\=");
+    }
+
+    static HttpResponse<String> get(URL base, String path) {
+        return send(HttpRequest.newBuilder(resolve(base, path)).GET());
+    }
+
+    static HttpResponse<String> post(URL base, String path) {
+        return send(HttpRequest.newBuilder(resolve(base, path)).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    static HttpResponse<String> post(URL base, String path, String body) {
+        return send(HttpRequest.newBuilder(resolve(base, path)).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** Rows in {@code notes} with this text, counted by the server itself. */
+    static long notes(PgServer server, String text) throws SQLException {
+        try (Connection c = server.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM notes WHERE text = '" + text.replace("'", "''") + "'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Sessions a pool holds on a server, as the server counts them. */
+    static int sessions(PgServer server, String pool) throws SQLException {
+        try (Connection c = server.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgtier-" + pool + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static URI resolve(URL base, String path) {
+        String root = base.toString().endsWith("/") ? base.toString() : base + "/";
+        return URI.create(path.startsWith("/") ? base.getProtocol() + "://" + base.getHost() + ":" + base.getPort() + path
+                : root + path);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return HTTP.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String required(String property) {
+        String value = System.getProperty(property);
+        if (value == null) {
+            throw new IllegalStateException("system property " + property + " is not set: run the tests with Maven (failsafe sets it)");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,59 @@
+package io.pgtier.web;
+
+import io.pgtier.api.PoolStatus;
+import io.pgtier.api.TierStatus;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+import java.time.Instant;
+
+/**
+ * {@link PoolStatus} and {@link TierStatus} as JSON, field by field. Written out with JSON-P rather
+ * than left to JSON-B so the shape is stated here, stays stable if the records grow, and includes
+ * {@code canServe}, which is a method, not a component. Tier ids are their labels ("primary"), as
+ * in metric tags and health data. Nothing here can carry a password: the records hold none.
+ */
+final class StatusJson {
+
+    private StatusJson() {
+    }
+
+    static JsonObject pool(String resource, PoolStatus p) {
+        JsonObjectBuilder checkouts = Json.createObjectBuilder();
+        p.checkouts().forEach((tier, n) -> checkouts.add(tier.label(), n));
+        JsonArrayBuilder tiers = Json.createArrayBuilder();
+        p.tiers().forEach(t -> tiers.add(tier(t)));
+        return Json.createObjectBuilder()
+                .add("resource", resource)
+                .add("pool", p.pool())
+                .add("purpose", p.purpose().name())
+                .add("canServe", p.canServe())
+                .add("leaksReclaimed", p.leaksReclaimed())
+                .add("lastHealthCheck", instant(p.lastHealthCheck()))
+                .add("checkouts", checkouts)
+                .add("tiers", tiers)
+                .build();
+    }
+
+    static JsonObject tier(TierStatus t) {
+        return Json.createObjectBuilder()
+                .add("id", t.id().label())
+                .add("endpoint", t.endpoint())
+                .add("state", t.state().name())
+                .add("breaker", t.breaker().name())
+                .add("role", t.role().name())
+                .add("lagBytes", t.lagBytes())
+                .add("open", t.openConnections())
+                .add("max", t.maxConnections())
+                .add("acquired", t.acquired())
+                .add("failures", t.failures())
+                .add("breakerRetryAt", instant(t.breakerRetryAt()))
+                .build();
+    }
+
+    private static JsonValue instant(Instant i) {
+        return i == null ? JsonValue.NULL : Json.createValue(i.toString());
+    }
+}
