@@ -50,6 +50,12 @@ final class MicroApp {
      * (resource adapter settings), {@code after} at the end (pool tuning, extra pools).
      */
     static void writePostBoot(String primaryUrl, String backupUrl, String failoverUrl, List<String> before, List<String> after) {
+        writePostBoot(primaryUrl, backupUrl, failoverUrl, "", before, after);
+    }
+
+    /** As above, with {@code poolProperties} ({@code name=value:...}, asadmin-escaped) added to both pools. */
+    static void writePostBoot(String primaryUrl, String backupUrl, String failoverUrl, String poolProperties,
+            List<String> before, List<String> after) {
         Path work = Path.of(required("pgtier.work"));
         try {
             Files.createDirectories(work.resolve("tmp"));
@@ -62,7 +68,8 @@ final class MicroApp {
                     .replace("${ENV\\=PGTIER_FAILOVER_URL}", escape(failoverUrl))
                     .replace("${ENV\\=PGTIER_USER}", PgServer.USER)
                     .replace("--passwordfile pgtier-db.aliaspassword", "--passwordfile " + aliasPassword)
-                    .replace("--name pgtier pgtier.rar", "--name pgtier " + deps().resolve("pgtier-rar.rar"));
+                    .replace("--name pgtier pgtier.rar", "--name pgtier " + deps().resolve("pgtier-rar.rar"))
+                    .replace("--property poolName=", "--property " + (poolProperties.isEmpty() ? "" : poolProperties + ":") + "poolName=");
             List<String> lines = new ArrayList<>();
             for (String line : commands.lines().toList()) {
                 if (line.startsWith("deploy --type rar")) {

@@ -67,8 +67,20 @@ public final class Breaker {
         return config;
     }
 
+    /**
+     * The state now. An OPEN breaker whose wait is over reports HALF_OPEN (Resilience4j's automatic
+     * transition): health checks and status readers must see that the tier will be tried again,
+     * even when no connection attempt has come by to move it.
+     */
     public synchronized BreakerState state() {
+        halfOpenIfWaitOver();
         return state;
+    }
+
+    private void halfOpenIfWaitOver() {
+        if (state == BreakerState.OPEN && remainingOpenNanos() == 0) {
+            transitionTo(BreakerState.HALF_OPEN);
+        }
     }
 
     /** Asks to make one connection attempt; see the class comment for what each state answers. */
@@ -76,11 +88,9 @@ public final class Breaker {
         if (state == BreakerState.CLOSED) {
             return true;
         }
+        halfOpenIfWaitOver();
         if (state == BreakerState.OPEN) {
-            if (remainingOpenNanos() > 0) {
-                return false;
-            }
-            transitionTo(BreakerState.HALF_OPEN);
+            return false;
         }
         if (trialsInFlight + trialSuccesses >= config.permittedCallsInHalfOpen()) {
             return false;

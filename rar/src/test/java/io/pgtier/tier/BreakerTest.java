@@ -113,6 +113,19 @@ class BreakerTest {
     }
 
     @Test
+    @DisplayName("an OPEN breaker whose wait is over reads as HALF_OPEN without any attempt (what health checks see)")
+    void readsHalfOpenOnceWaitIsOver() {
+        Breaker b = openedDefaultBreaker();
+        clock.advance(Duration.ofSeconds(9));
+        assertThat(b.state()).isEqualTo(OPEN);
+
+        clock.advance(Duration.ofSeconds(1));
+
+        assertThat(b.state()).isEqualTo(HALF_OPEN);
+        assertThat(b.tryAcquirePermission()).as("the trial is still available").isTrue();
+    }
+
+    @Test
     @DisplayName("HALF_OPEN permits permittedCallsInHalfOpen trials and closes after that many successes")
     void halfOpenClosesOnSuccesses() {
         Breaker b = openedDefaultBreaker();
