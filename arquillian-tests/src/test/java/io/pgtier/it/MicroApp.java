@@ -62,14 +62,15 @@ final class MicroApp {
             Path aliasPassword = work.resolve("pgtier-db.aliaspassword");
             Files.writeString(aliasPassword, "AS_ADMIN_ALIASPASSWORD=" + PgHarness.PASSWORD + "\n");
             String template = Files.readString(Path.of(required("pgtier.postboot")));
-            String commands = template
-                    .replace("${ENV\\=PGTIER_PRIMARY_URL}", escape(primaryUrl))
-                    .replace("${ENV\\=PGTIER_BACKUP_URL}", escape(backupUrl))
-                    .replace("${ENV\\=PGTIER_FAILOVER_URL}", escape(failoverUrl))
-                    .replace("${ENV\\=PGTIER_USER}", PgServer.USER)
-                    .replace("--passwordfile pgtier-db.aliaspassword", "--passwordfile " + aliasPassword)
-                    .replace("--name pgtier pgtier.rar", "--name pgtier " + deps().resolve("pgtier-rar.rar"))
-                    .replace("--property poolName=", "--property " + (poolProperties.isEmpty() ? "" : poolProperties + ":") + "poolName=");
+            String commands = template;
+            commands = replaceOnce(commands, "${ENV\\=PGTIER_PRIMARY_URL}", escape(primaryUrl));
+            commands = replaceOnce(commands, "${ENV\\=PGTIER_BACKUP_URL}", escape(backupUrl));
+            commands = replaceOnce(commands, "${ENV\\=PGTIER_FAILOVER_URL}", escape(failoverUrl));
+            commands = replaceOnce(commands, "${ENV\\=PGTIER_USER}", PgServer.USER);
+            commands = replaceOnce(commands, "--passwordfile pgtier-db.aliaspassword", "--passwordfile " + aliasPassword);
+            commands = replaceOnce(commands, "--name pgtier pgtier-rar.rar", "--name pgtier " + deps().resolve("pgtier-rar.rar"));
+            commands = replaceOnce(commands, "--property poolName=",
+                    "--property " + (poolProperties.isEmpty() ? "" : poolProperties + ":") + "poolName=");
             List<String> lines = new ArrayList<>();
             for (String line : commands.lines().toList()) {
                 if (line.startsWith("deploy --type rar")) {
@@ -82,6 +83,14 @@ final class MicroApp {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Replaces every {@code target}; fails when there is none, so a change to the user's file cannot slip past the tests. */
+    private static String replaceOnce(String text, String target, String replacement) {
+        if (!text.contains(target)) {
+            throw new IllegalStateException("server-config/micro/post-boot.asadmin no longer contains " + target);
+        }
+        return text.replace(target, replacement);
     }
 
     /** asadmin property syntax: ':' and '=' inside a value are escaped. */

@@ -60,7 +60,7 @@ public final class RunPgtier {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(process, harness), "pgtier-run-stop"));
 
         String base = "http://localhost:" + port;
-        if (!awaitReady(process, base + "/health/ready", Duration.ofMinutes(4))) {
+        if (!awaitReady(process, base + "/pgtier-web/api/status", Duration.ofMinutes(4))) {
             System.err.println("Payara Micro did not come up; the last lines of " + log + ":");
             List<String> lines = Files.readAllLines(log);
             lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.err::println);
@@ -83,6 +83,7 @@ public final class RunPgtier {
         System.out.println("Payara Micro exited with " + exit);
     }
 
+    /** Waits until the application answers (its status page: the health endpoint answers before it is deployed). */
     private static boolean awaitReady(Process process, String url, Duration limit) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + limit.toNanos();
@@ -93,7 +94,7 @@ public final class RunPgtier {
             try {
                 HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200 || r.statusCode() == 503) {
+                if (r.statusCode() == 200) {
                     return true;
                 }
             } catch (IOException notYet) {
