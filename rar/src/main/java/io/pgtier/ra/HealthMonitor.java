@@ -14,7 +14,8 @@ import java.util.logging.Logger;
 /**
  * Probes every tier of the adapter on a schedule and records what it sees on the {@link Tier}:
  * role, standby lag, and — after {@code failuresBeforeDown} failed probes in a row — the "down"
- * verdict, which opens the tier's breaker; one good probe marks it up again.
+ * verdict, which opens the tier's breaker; one good probe marks it up again, and once it has stayed
+ * up for its failback time the lower tiers' connections are retired (failback).
  *
  * <p>The container's timer only schedules a round; each probe runs as separate work with its own
  * timeouts, so one hung server never delays the others, and every probe catches everything (an
@@ -94,6 +95,9 @@ public final class HealthMonitor {
                 LOG.info(() -> "pgtier monitor: tier " + tier.id().label() + " answers again (" + result.role() + ")");
             }
             tier.markUp();
+            if (tier.finishProbation()) {
+                failBackTo(tier);
+            }
         } catch (SQLException e) {
             int failures = p.consecutiveFailures.incrementAndGet();
             if (failures == failuresBeforeDown) {
@@ -108,6 +112,20 @@ public final class HealthMonitor {
         } finally {
             p.inFlight = false;
         }
+    }
+
+    /**
+     * {@code tier} has been healthy for its failback time: the connections of the tiers below it are
+     * retired as they are returned (never taken from a bean), and new ones go to it.
+     */
+    private void failBackTo(Tier tier) {
+        for (Tier lower : tiers.all()) {
+            if (lower.id().compareTo(tier.id()) > 0) {
+                lower.retireConnections();
+            }
+        }
+        LOG.info(() -> "pgtier monitor: failback to tier " + tier.id().label()
+                + ": connections on lower tiers are retired as they are returned");
     }
 
     private static String firstLine(String text) {

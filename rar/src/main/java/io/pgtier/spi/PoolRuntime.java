@@ -45,7 +45,9 @@ final class PoolRuntime {
         this.adapter = adapter;
         List<Tier> shared = new ArrayList<>();
         for (Map.Entry<TierId, TierEndpoint> e : settings.endpoints().entrySet()) {
-            shared.add(adapter.tiers().tier(e.getKey(), e.getValue(), settings.breaker()));
+            Tier tier = adapter.tiers().tier(e.getKey(), e.getValue(), settings.breaker());
+            tier.failbackAfter(java.time.Duration.ofSeconds(settings.failbackAfterSeconds()));
+            shared.add(tier);
         }
         this.tiers = List.copyOf(shared);
         this.walk = new TierWalk(new TierSelector(tiers), System::nanoTime);

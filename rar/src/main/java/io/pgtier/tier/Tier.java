@@ -5,6 +5,7 @@ import io.pgtier.api.Role;
 import io.pgtier.api.TierId;
 import io.pgtier.api.TierState;
 import io.pgtier.api.TierStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +27,11 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #resume()}). A drain wins; keeping the facts apart means {@code resume()} returns the tier
  * to whatever the monitor last saw instead of guessing "up".
  *
+ * <p><b>Failback.</b> A tier the monitor saw come back after being down is on probation for its
+ * {@code failbackAfter}: new connections try it only after the other tiers, so a flapping server
+ * does not pull work back and forth. {@link #finishProbation()} ends it once; the monitor then
+ * retires the connections of the lower tiers, which go back to this one as they are returned.
+ *
  * <p><b>Retiring.</b> Each connection remembers the {@link #generation()} it was created in.
  * {@link #retireConnections()} starts a new generation; a connection of an older one is retired as
  * it is returned (failback, drain), never taken from a bean mid-use. A counter rather than a flag
@@ -44,6 +50,8 @@ public final class Tier {
     private volatile boolean drained;
     private volatile Role role = Role.UNKNOWN;
     private volatile long lagBytes = -1;
+    private volatile long failbackNanos;
+    private final AtomicLong recoveredAtNanos = new AtomicLong();
 
     public Tier(TierId id, TierEndpoint endpoint, Breaker breaker) {
         this.id = Objects.requireNonNull(id, "id");
@@ -121,6 +129,7 @@ public final class Tier {
     /** The monitor's "down" verdict: no new connections, and the breaker opens at once. */
     public void markDown() {
         healthy = false;
+        recoveredAtNanos.set(0);
         breaker.forceOpen();
     }
 
@@ -129,7 +138,28 @@ public final class Tier {
      * a probe cannot see (a full server), and it lets trials through once its wait is over.
      */
     public void markUp() {
+        if (!healthy && failbackNanos > 0) {
+            recoveredAtNanos.set(System.nanoTime());
+        }
         healthy = true;
+    }
+
+    /** How long a recovered tier stays on probation; the longest any pool of the tier asked for. */
+    public void failbackAfter(Duration after) {
+        failbackNanos = Math.max(failbackNanos, after.toNanos());
+    }
+
+    /** Back from down for less than its failback time: tried after the other tiers. */
+    public boolean onProbation() {
+        long recovered = recoveredAtNanos.get();
+        return recovered != 0 && System.nanoTime() - recovered < failbackNanos;
+    }
+
+    /** Ends a probation whose time is over; {@code true} exactly once per recovery (the failback moment). */
+    public boolean finishProbation() {
+        long recovered = recoveredAtNanos.get();
+        return recovered != 0 && System.nanoTime() - recovered >= failbackNanos
+                && recoveredAtNanos.compareAndSet(recovered, 0);
     }
 
     /** The operator stops new connections here and retires the existing ones as they return. */

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * final error can name every tier. A tier whose last known role cannot serve the purpose (a standby,
  * for READ_WRITE) is not excluded but tried last: the cluster's HA manager may have promoted it since
  * it was last seen, and the walk checks the role of every new session anyway, so a standby is never
- * handed out for writes. The breaker and the cap are not judged here: they can only be judged by
+ * handed out for writes. A tier on failback probation ({@link Tier#onProbation()}) is tried last too. The breaker and the cap are not judged here: they can only be judged by
  * taking a permit or a slot, which is the connect loop's job ({@link TierWalk}).
  *
  * <ul>
@@ -69,7 +69,7 @@ public final class TierSelector {
             Optional<String> reason = exclusion(tier, purpose);
             if (reason.isPresent()) {
                 excluded.put(tier.id(), reason.get());
-            } else if (!purpose.canUse(tier.role())) {
+            } else if (!purpose.canUse(tier.role()) || tier.onProbation()) {
                 lastResort.add(tier);
             } else {
                 usable.add(tier);

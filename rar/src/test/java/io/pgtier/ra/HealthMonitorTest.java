@@ -14,6 +14,9 @@ import io.pgtier.tier.BreakerConfig;
 import io.pgtier.tier.BreakerListener;
 import io.pgtier.tier.Tier;
 import io.pgtier.tier.TierEndpoint;
+import io.pgtier.tier.TierSelector;
+import io.pgtier.api.Purpose;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,6 +105,39 @@ class HealthMonitorTest {
             server.resume();
             work.shutdownNow();
         }
+    }
+
+    @Test
+    @DisplayName("failback: a recovered primary is tried last during its probation, then lower tiers' connections are retired")
+    void failback() {
+        PgServer p = harness.startPrimary("failback-primary");
+        PgServer b = harness.startPrimary("failback-backup");
+        TierRegistry registry = new TierRegistry(BreakerListener.NONE);
+        Tier primaryTier = registry.tier(TierId.PRIMARY, endpoint(p), BreakerConfig.defaults());
+        Tier backupTier = registry.tier(TierId.BACKUP, endpoint(b), BreakerConfig.defaults());
+        primaryTier.failbackAfter(Duration.ofSeconds(2));
+        TierSelector selector = new TierSelector(List.of(primaryTier, backupTier));
+        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 1);
+
+        p.crash();
+        monitor.round();
+        assertThat(primaryTier.state()).isEqualTo(TierState.DOWN);
+        long backupGeneration = backupTier.generation();
+
+        p.start();
+        monitor.round();
+
+        assertThat(primaryTier.state()).isEqualTo(TierState.UP);
+        assertThat(primaryTier.onProbation()).isTrue();
+        assertThat(selector.candidates(Purpose.READ_WRITE)).as("on probation: tried after the backup")
+                .extracting(Tier::id).containsExactly(TierId.BACKUP, TierId.PRIMARY);
+        assertThat(backupTier.isRetired(backupGeneration)).as("nothing retired during probation").isFalse();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !primaryTier.onProbation());
+        monitor.round();
+
+        assertThat(backupTier.isRetired(backupGeneration)).as("backup connections retire as they return").isTrue();
+        assertThat(selector.candidates(Purpose.READ_WRITE)).extracting(Tier::id).containsExactly(TierId.PRIMARY, TierId.BACKUP);
     }
 
     private static TierEndpoint endpoint(PgServer server) {
