@@ -14,6 +14,7 @@ import java.time.Instant;
  * @param breaker         the breaker's state
  * @param role            the server's last observed role
  * @param lagBytes        replication lag of a standby in bytes, {@code -1} when unknown
+ * @param probeMicros     how long the monitor's last good probe took, {@code -1} before the first
  * @param openConnections physical connections open now (counted against the cap)
  * @param maxConnections  the tier's cap, shared by every pool of the adapter
  * @param acquired        physical connections created on this tier since start
@@ -27,6 +28,7 @@ public record TierStatus(
         BreakerState breaker,
         Role role,
         long lagBytes,
+        long probeMicros,
         int openConnections,
         int maxConnections,
         long acquired,

@@ -39,6 +39,21 @@ public final class SqlStates {
         return false;
     }
 
+    /**
+     * Whether a failure to connect may pass if tried again shortly: the connection was refused,
+     * reset or timed out (class 08), the server is starting or shutting down (57P01-57P03), or it
+     * has no room (class 53, e.g. 53300 too many connections). Authentication (28xxx), a missing
+     * database (3D000) and the like are configuration errors: retrying only repeats them.
+     */
+    public static boolean mayPass(SQLException e) {
+        String state = e == null ? null : e.getSQLState();
+        if (state == null) {
+            return e != null && e.getCause() instanceof IOException;
+        }
+        return state.startsWith("08") || state.startsWith("53")
+                || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
+    }
+
     static boolean isFatalState(String state, Purpose purpose) {
         if (state == null) {
             return false;

@@ -30,6 +30,7 @@ public final class HealthMonitor {
     private final Executor work;
     private final int probeTimeoutSeconds;
     private final int failuresBeforeDown;
+    private final TierDownListener onDown;
     private final Map<Tier, Probing> probing = new ConcurrentHashMap<>();
     private volatile Instant lastRound;
     private volatile boolean stopped;
@@ -44,8 +45,10 @@ public final class HealthMonitor {
         }
     }
 
-    public HealthMonitor(TierRegistry tiers, Executor work, int probeTimeoutSeconds, int failuresBeforeDown) {
+    public HealthMonitor(TierRegistry tiers, Executor work, int probeTimeoutSeconds, int failuresBeforeDown,
+            TierDownListener onDown) {
         this.tiers = tiers;
+        this.onDown = onDown;
         this.work = work;
         this.probeTimeoutSeconds = probeTimeoutSeconds;
         this.failuresBeforeDown = failuresBeforeDown;
@@ -86,31 +89,54 @@ public final class HealthMonitor {
         stopped = true;
     }
 
+    /**
+     * Probes a tier; after a failure probes again at once, up to {@code failuresBeforeDown} in a
+     * row, so a dead tier is declared down within one round (bounded by the probe timeouts) rather
+     * than after several rounds.
+     */
     private void probe(Tier tier, Probing p) {
         try {
-            TierProbe.Result result = p.probe.probe();
-            tier.recordRole(result.role());
-            tier.recordLag(result.lagBytes());
-            if (p.consecutiveFailures.getAndSet(0) >= failuresBeforeDown) {
-                LOG.info(() -> "pgtier monitor: tier " + tier.id().label() + " answers again (" + result.role() + ")");
-            }
-            tier.markUp();
-            if (tier.finishProbation()) {
-                failBackTo(tier);
-            }
-        } catch (SQLException e) {
-            int failures = p.consecutiveFailures.incrementAndGet();
-            if (failures == failuresBeforeDown) {
-                LOG.warning(() -> "pgtier monitor: tier " + tier.id().label() + " is down after " + failures
-                        + " failed probes: " + e.getSQLState() + " " + firstLine(e.getMessage()));
-            }
-            if (failures >= failuresBeforeDown) {
-                tier.markDown();
+            while (!stopped) {
+                try {
+                    TierProbe.Result result = p.probe.probe();
+                    recordUp(tier, p, result);
+                    return;
+                } catch (SQLException e) {
+                    int failures = p.consecutiveFailures.incrementAndGet();
+                    if (failures >= failuresBeforeDown) {
+                        recordDown(tier, failures, e);
+                        return;
+                    }
+                }
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "pgtier monitor: probe of tier " + tier.id().label() + " failed", e);
         } finally {
             p.inFlight = false;
+        }
+    }
+
+    private void recordUp(Tier tier, Probing p, TierProbe.Result result) {
+        tier.recordRole(result.role());
+        tier.recordLag(result.lagBytes());
+        tier.recordProbeLatency(result.latencyMicros());
+        if (p.consecutiveFailures.getAndSet(0) >= failuresBeforeDown) {
+            LOG.info(() -> "pgtier monitor: tier " + tier.id().label() + " answers again (" + result.role() + ")");
+        }
+        tier.markUp();
+        if (tier.finishProbation()) {
+            failBackTo(tier);
+        }
+    }
+
+    private void recordDown(Tier tier, int failures, SQLException e) {
+        boolean wasUp = tier.state() != io.pgtier.api.TierState.DOWN;
+        tier.markDown();
+        if (wasUp) {
+            LOG.warning(() -> "pgtier monitor: tier " + tier.id().label() + " is down after " + failures
+                    + " failed probes: " + e.getSQLState() + " " + firstLine(e.getMessage())
+                    + "; its sessions are aborted");
+            onDown.tierDown(tier);
         }
     }
 

@@ -20,6 +20,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.RejectedExecutionException;
@@ -70,6 +73,8 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     private transient volatile TransactionSynchronizationRegistry transactions;
     private transient volatile HealthMonitor monitor;
     private transient Timer timer;
+    private final transient Set<TierDownListener> downListeners = Collections.synchronizedSet(
+            Collections.newSetFromMap(new WeakHashMap<>()));
 
     @Override
     public void start(BootstrapContext context) throws ResourceAdapterInternalException {
@@ -83,7 +88,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
                     + " fatal errors will not mark transactions rollback-only", e);
         }
         WorkManager work = context.getWorkManager();
-        monitor = new HealthMonitor(tiers, probe -> schedule(work, probe), probeTimeout, failures);
+        monitor = new HealthMonitor(tiers, probe -> schedule(work, probe), probeTimeout, failures, this::tierDown);
         try {
             timer = context.createTimer();
         } catch (jakarta.resource.spi.UnavailableException e) {
@@ -151,6 +156,25 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         }
         transactions = null;
         LOG.info("pgtier resource adapter stopped");
+    }
+
+    /** A pool asks to hear of tiers going down; held weakly, so a discarded pool is forgotten. */
+    public void onTierDown(TierDownListener listener) {
+        downListeners.add(listener);
+    }
+
+    private void tierDown(io.pgtier.tier.Tier tier) {
+        List<TierDownListener> listeners;
+        synchronized (downListeners) {
+            listeners = List.copyOf(downListeners);
+        }
+        for (TierDownListener listener : listeners) {
+            try {
+                listener.tierDown(tier);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "pgtier: a pool failed to end the sessions of tier " + tier.id().label(), e);
+            }
+        }
     }
 
     /** The tiers shared by this adapter's pools. */

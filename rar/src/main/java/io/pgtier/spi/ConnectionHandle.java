@@ -285,7 +285,7 @@ final class ConnectionHandle extends DelegatingConnection {
         if (current == null || closed) {
             return;
         }
-        current.abortPhysical(executor);
+        current.abortByBean(executor);
     }
 
     /**

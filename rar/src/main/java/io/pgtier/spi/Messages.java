@@ -69,6 +69,10 @@ final class Messages {
                 + " inside a container transaction was not closed; closed at transaction end";
     }
 
+    static String abortedByBean(String pool) {
+        return "PGT-214 pgtier[" + pool + "] connection aborted by the application";
+    }
+
     static String firstLine(String text) {
         if (text == null) {
             return "";

@@ -2,6 +2,7 @@ package io.pgtier.spi;
 
 import io.pgtier.api.TierState;
 import io.pgtier.pg.PgPhysical;
+import io.pgtier.pg.SqlStates;
 import io.pgtier.tier.Acquired;
 import io.pgtier.tier.Tier;
 import jakarta.resource.ResourceException;
@@ -67,6 +68,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     private volatile boolean broken;
     private volatile boolean sessionChanged;
     private volatile Object watchedTransaction;
+    private volatile boolean aborted;
     private PrintWriter logWriter;
 
     PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
@@ -210,10 +212,25 @@ final class PgTierManagedConnection implements ManagedConnection {
         fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, null, e);
     }
 
-    /** Ends the session at once (a bean's {@code abort}, or the monitor for a hung tier). */
-    void abortPhysical(Executor executor) throws SQLException {
-        broken = true;
+    /** A bean's {@code abort}: the session ends at once and the container is told, on the bean's thread. */
+    void abortByBean(Executor executor) throws SQLException {
         physical.logical().abort(executor);
+        onError(new SQLException(Messages.abortedByBean(pool.name()), SqlStates.CONNECTION_DOES_NOT_EXIST));
+    }
+
+    /**
+     * The monitor's verdict on this connection's tier: the socket is closed now (pgjdbc's
+     * {@code abort}). No event is fired here, on the monitor's thread: a bean blocked on the session
+     * gets an I/O error and its own thread fires the error event; an idle connection is no longer
+     * usable, so the container drops it when it next validates.
+     */
+    void abortForTierDown() {
+        aborted = true;
+        try {
+            physical.logical().abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.FINE, "pgtier: abort of a session on a down tier", e);
+        }
     }
 
     /**
@@ -227,6 +244,9 @@ final class PgTierManagedConnection implements ManagedConnection {
     private String retireReason() {
         if (broken || destroyed.get()) {
             return "broken";
+        }
+        if (aborted) {
+            return "aborted: tier down";
         }
         if (tier.state() != TierState.UP) {
             return "tier " + tier.state();
@@ -306,6 +326,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         handles.clear();
         physical.closeQuietly();
         tier.release();
+        pool.forget(this);
     }
 
     boolean isDestroyed() {

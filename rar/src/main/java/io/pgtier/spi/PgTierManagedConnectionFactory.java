@@ -151,6 +151,12 @@ public class PgTierManagedConnectionFactory
             description = "Trial attempts a half-open breaker lets through; all must succeed to close it (1-100).")
     private Integer breakerPermittedCallsInHalfOpenState = 2;
 
+    @ConfigProperty(type = Integer.class, defaultValue = "1000",
+            description = "When no tier could give a connection but some failed at the server, try again with"
+                    + " exponential backoff for up to this many milliseconds (0-60000; 0: no retry)."
+                    + " No retry when every tier is down or its breaker open.")
+    private Integer connectRetryBudgetMillis = 1000;
+
     @ConfigProperty(type = Boolean.class, defaultValue = "true",
             description = "Close, at the end of a container transaction, the connections a bean got inside it and forgot"
                     + " to close; each is counted and logged with where it was acquired. false: leave them to the pool's leak timeout.")
@@ -216,7 +222,7 @@ public class PgTierManagedConnectionFactory
         PoolRuntime pool = runtime();
         Credentials credentials = Credentials.resolve(subject, info, this);
         try {
-            return new PgTierManagedConnection(pool, pool.acquire(credentials), credentials);
+            return pool.track(new PgTierManagedConnection(pool, pool.acquire(credentials), credentials));
         } catch (NoTierAvailableException e) {
             ResourceAllocationException failure = new ResourceAllocationException(e.getMessage(), e.getSQLState());
             failure.initCause(e);
@@ -264,7 +270,7 @@ public class PgTierManagedConnectionFactory
 
     private List<Object> identity() {
         return Arrays.asList(poolName, purpose, primaryUrl, backupUrl, failoverUrl, user, password, backupUser, backupPassword, failoverUser, failoverPassword, primaryMaxConnections, backupMaxConnections, failoverMaxConnections, connectTimeoutSeconds, loginTimeoutSeconds, socketTimeoutSeconds, validationTimeoutSeconds, tcpKeepAlive, failbackAfterSeconds, maxLifetimeSeconds, breakerFailureRateThreshold, breakerSlidingWindowSize, breakerMinimumNumberOfCalls, breakerWaitInOpenStateSeconds, breakerPermittedCallsInHalfOpenState,
-                closeLeakedConnections);
+                closeLeakedConnections, connectRetryBudgetMillis);
     }
 
     @Override
@@ -498,5 +504,13 @@ public class PgTierManagedConnectionFactory
 
     public void setCloseLeakedConnections(Boolean closeLeakedConnections) {
         this.closeLeakedConnections = closeLeakedConnections;
+    }
+
+    public Integer getConnectRetryBudgetMillis() {
+        return connectRetryBudgetMillis;
+    }
+
+    public void setConnectRetryBudgetMillis(Integer connectRetryBudgetMillis) {
+        this.connectRetryBudgetMillis = connectRetryBudgetMillis;
     }
 }

@@ -11,6 +11,7 @@ import io.pgtier.pg.SqlStates;
 import io.pgtier.ra.PgTierResourceAdapter;
 import io.pgtier.tier.Acquired;
 import io.pgtier.tier.NoTierAvailableException;
+import io.pgtier.tier.TierAttempt;
 import io.pgtier.tier.Tier;
 import io.pgtier.tier.TierEndpoint;
 import io.pgtier.tier.TierSelector;
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.LongAdder;
  * adapter's other pools), the walk that picks one, the connector that opens sessions, and the
  * judgement of errors. The factory holds one; its managed connections point at it.
  */
-final class PoolRuntime {
+final class PoolRuntime implements io.pgtier.ra.TierDownListener {
 
     private final Settings settings;
     private final PgTierResourceAdapter adapter;
@@ -39,6 +40,7 @@ final class PoolRuntime {
     private final PgConnector connector;
     private final Map<TierId, LongAdder> checkouts = new EnumMap<>(TierId.class);
     private final LongAdder leaksReclaimed = new LongAdder();
+    private final java.util.Set<PgTierManagedConnection> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     PoolRuntime(Settings settings, PgTierResourceAdapter adapter) {
         this.settings = settings;
@@ -54,6 +56,31 @@ final class PoolRuntime {
         this.connector = PgConnector.forEndpoints(settings.endpoints(), settings.options());
         for (TierId id : settings.endpoints().keySet()) {
             checkouts.put(id, new LongAdder());
+        }
+        adapter.onTierDown(this);
+    }
+
+    /** A new managed connection of this pool; {@link #forget} when it is destroyed. */
+    PgTierManagedConnection track(PgTierManagedConnection connection) {
+        live.add(connection);
+        return connection;
+    }
+
+    void forget(PgTierManagedConnection connection) {
+        live.remove(connection);
+    }
+
+    /**
+     * The monitor declared {@code tier} down: close the socket of every session on it. A bean
+     * blocked on a hung server gets an I/O error now, on its own thread, which ends that
+     * connection there; idle ones are reported invalid when the container next looks.
+     */
+    @Override
+    public void tierDown(Tier tier) {
+        for (PgTierManagedConnection connection : live) {
+            if (connection.tier() == tier) {
+                connection.abortForTierDown();
+            }
         }
     }
 
@@ -104,10 +131,60 @@ final class PoolRuntime {
         adapter.transactions().registerInterposedSynchronization(synchronization);
     }
 
-    /** Opens a session on the first tier that can serve this pool's purpose. */
+    /**
+     * Opens a session on the first tier that can serve this pool's purpose. When a walk fails and
+     * some tier failed with an error that may pass (a refused or reset connection, "too many
+     * connections", "starting up"), it is tried again with exponential backoff (50 ms, doubling, at
+     * most 400 ms) within {@code connectRetryBudgetMillis}. A wrong password is not retried, and
+     * when every tier is down or its breaker open it fails at once. The error reports, per tier, the
+     * server's own failure when a later walk only saw the breaker it opened.
+     */
     Acquired<PgPhysical> acquire(Credentials credentials) throws NoTierAvailableException {
         PgConnector signOn = credentials == null ? connector : connector.as(credentials.user(), credentials.password());
-        return walk.acquire(settings.purpose(), signOn, settings.poolName());
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.connectRetryBudgetMillis());
+        long backoffMillis = 50;
+        Map<TierId, TierAttempt> lastFailures = new EnumMap<>(TierId.class);
+        while (true) {
+            try {
+                return walk.acquire(settings.purpose(), signOn, settings.poolName());
+            } catch (NoTierAvailableException e) {
+                boolean worthRetrying = false;
+                for (TierAttempt attempt : e.attempts()) {
+                    if (attempt.outcome() == TierAttempt.Outcome.FAILED) {
+                        lastFailures.put(attempt.tier(), attempt);
+                        worthRetrying |= SqlStates.mayPass(attempt.cause());
+                    }
+                }
+                long now = System.nanoTime();
+                if (!worthRetrying || now + TimeUnit.MILLISECONDS.toNanos(backoffMillis) > deadline) {
+                    throw report(e, lastFailures, TimeUnit.NANOSECONDS.toMillis(now - start));
+                }
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw report(e, lastFailures, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 400);
+            }
+        }
+    }
+
+    /** The last walk's outcome, with each tier's last server failure where the last walk saw less. */
+    private NoTierAvailableException report(NoTierAvailableException last, Map<TierId, TierAttempt> failures,
+            long elapsedMillis) {
+        List<TierAttempt> attempts = new ArrayList<>();
+        for (TierAttempt attempt : last.attempts()) {
+            TierAttempt failure = failures.get(attempt.tier());
+            if (attempt.outcome() != TierAttempt.Outcome.FAILED && failure != null) {
+                attempts.add(new TierAttempt(attempt.tier(), TierAttempt.Outcome.FAILED,
+                        failure.reason() + ", then " + attempt.reason(), failure.cause()));
+            } else {
+                attempts.add(attempt);
+            }
+        }
+        return new NoTierAvailableException(settings.poolName(), settings.purpose(), elapsedMillis, attempts);
     }
 
     boolean isFatal(SQLException e) {

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endpoints, PgConnector.Options options,
                 int validationTimeoutSeconds, int failbackAfterSeconds, int maxLifetimeSeconds, BreakerConfig breaker,
-                boolean closeLeakedConnections) {
+                boolean closeLeakedConnections, int connectRetryBudgetMillis) {
 
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)((?:ssl)?password=)[^&]*");
 
@@ -68,7 +68,8 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
                 check.range("failbackAfterSeconds", f.getFailbackAfterSeconds(), 0, 86_400),
                 check.range("maxLifetimeSeconds", f.getMaxLifetimeSeconds(), 0, 604_800),
                 breaker,
-                check.flag("closeLeakedConnections", f.getCloseLeakedConnections()));
+                check.flag("closeLeakedConnections", f.getCloseLeakedConnections()),
+                check.range("connectRetryBudgetMillis", f.getConnectRetryBudgetMillis(), 0, 60_000));
     }
 
     private static String blankToNull(String s) {

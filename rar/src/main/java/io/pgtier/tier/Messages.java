@@ -39,6 +39,11 @@ final class Messages {
         return "breaker OPEN, retry in " + retryInMillis + " ms";
     }
 
+    /** "breaker OPEN, retry in 4200 ms (last failure: 08001 Connection refused)" */
+    static String refused(String refusal, String lastFailure) {
+        return lastFailure == null ? refusal : refusal + " (last failure: " + lastFailure + ")";
+    }
+
     static String breakerTrialsTaken(int taken, int permitted) {
         return "breaker HALF_OPEN, " + taken + "/" + permitted + " trial calls taken";
     }

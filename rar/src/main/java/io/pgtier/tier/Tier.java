@@ -50,6 +50,8 @@ public final class Tier {
     private volatile boolean drained;
     private volatile Role role = Role.UNKNOWN;
     private volatile long lagBytes = -1;
+    private volatile long probeMicros = -1;
+    private volatile String lastFailure;
     private volatile long failbackNanos;
     private final AtomicLong recoveredAtNanos = new AtomicLong();
 
@@ -113,6 +115,17 @@ public final class Tier {
         breaker.onFailure();
     }
 
+    /** As {@link #recordFailure()}, keeping what the server or driver said for later refusals. */
+    public void recordFailure(String reason) {
+        lastFailure = reason;
+        recordFailure();
+    }
+
+    /** What the last failed attempt said ("08001 Connection refused"); {@code null} if none failed. */
+    public String lastFailure() {
+        return lastFailure;
+    }
+
 
     public void recordRole(Role observed) {
         role = Objects.requireNonNull(observed, "role");
@@ -124,6 +137,11 @@ public final class Tier {
 
     public void recordLag(long bytes) {
         lagBytes = bytes;
+    }
+
+    /** How long the monitor's last good probe took (connect, log in, query), in microseconds. */
+    public void recordProbeLatency(long micros) {
+        probeMicros = micros;
     }
 
     /** The monitor's "down" verdict: no new connections, and the breaker opens at once. */
@@ -199,7 +217,7 @@ public final class Tier {
         Instant retryAt = breakerState == BreakerState.OPEN
                 ? Instant.now().plusMillis(breaker.retryInMillis())
                 : null;
-        return new TierStatus(id, endpoint.safeUrl(), state(), breakerState, role, lagBytes,
+        return new TierStatus(id, endpoint.safeUrl(), state(), breakerState, role, lagBytes, probeMicros,
                 open.get(), endpoint.maxConnections(), acquired.sum(), failures.sum(), retryAt);
     }
 

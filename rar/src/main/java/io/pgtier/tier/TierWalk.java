@@ -72,7 +72,8 @@ public final class TierWalk {
             List<TierAttempt> attempts) {
         Breaker breaker = tier.breaker();
         if (!breaker.tryAcquirePermission()) {
-            attempts.add(TierAttempt.skipped(tier.id(), Outcome.BREAKER_REFUSED, breaker.refusal()));
+            attempts.add(TierAttempt.skipped(tier.id(), Outcome.BREAKER_REFUSED,
+                    Messages.refused(breaker.refusal(), tier.lastFailure())));
             return null;
         }
         if (!tier.tryReserve()) {
@@ -101,9 +102,10 @@ public final class TierWalk {
             handedOut = true;
             return new Acquired<>(connection, tier, generation);
         } catch (SQLException e) {
-            tier.recordFailure();
+            TierAttempt failed = TierAttempt.failed(tier.id(), e);
+            tier.recordFailure(failed.reason());
             judged = true;
-            attempts.add(TierAttempt.failed(tier.id(), e));
+            attempts.add(failed);
             return null;
         } finally {
             if (!judged) {

@@ -54,7 +54,7 @@ class HealthMonitorTest {
         TierRegistry registry = new TierRegistry(BreakerListener.NONE);
         Tier p = registry.tier(TierId.PRIMARY, endpoint(primary), BreakerConfig.defaults());
         Tier s = registry.tier(TierId.BACKUP, endpoint(standby), BreakerConfig.defaults());
-        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2);
+        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2, t -> { });
 
         monitor.round();
 
@@ -65,22 +65,29 @@ class HealthMonitorTest {
     }
 
     @Test
-    @DisplayName("a crashed tier is down after two failed probes (breaker forced open), and up after one good probe")
+    @DisplayName("a crashed tier is down after two failed probes in a row, in one round (breaker forced open), and up after one good probe")
     void downAndUp() {
         PgServer server = harness.startPrimary("flaky");
         TierRegistry registry = new TierRegistry(BreakerListener.NONE);
         Tier tier = registry.tier(TierId.PRIMARY, endpoint(server), BreakerConfig.defaults());
-        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2);
+        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2, t -> { });
+
+        java.util.List<TierId> told = new java.util.ArrayList<>();
+        HealthMonitor watched = new HealthMonitor(registry, Runnable::run, 2, 2, t -> told.add(t.id()));
+        watched.round();
+        assertThat(tier.state()).isEqualTo(TierState.UP);
 
         server.crash();
-        monitor.round();
-        assertThat(tier.state()).as("one failure is not yet down").isEqualTo(TierState.UP);
-        monitor.round();
+        watched.round();
+
         assertThat(tier.state()).isEqualTo(TierState.DOWN);
+        assertThat(told).as("pools are told once").containsExactly(TierId.PRIMARY);
+        watched.round();
+        assertThat(told).as("not again while it stays down").hasSize(1);
         assertThat(tier.breaker().state()).isEqualTo(BreakerState.OPEN);
 
         server.start();
-        monitor.round();
+        watched.round();
         assertThat(tier.state()).isEqualTo(TierState.UP);
     }
 
@@ -91,7 +98,7 @@ class HealthMonitorTest {
         TierRegistry registry = new TierRegistry(BreakerListener.NONE);
         Tier tier = registry.tier(TierId.PRIMARY, endpoint(server), BreakerConfig.defaults());
         java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newCachedThreadPool();
-        HealthMonitor monitor = new HealthMonitor(registry, work, 1, 1);
+        HealthMonitor monitor = new HealthMonitor(registry, work, 1, 1, t -> { });
         try {
             server.hang();
             long start = System.nanoTime();
@@ -117,7 +124,7 @@ class HealthMonitorTest {
         Tier backupTier = registry.tier(TierId.BACKUP, endpoint(b), BreakerConfig.defaults());
         primaryTier.failbackAfter(Duration.ofSeconds(2));
         TierSelector selector = new TierSelector(List.of(primaryTier, backupTier));
-        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 1);
+        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 1, t -> { });
 
         p.crash();
         monitor.round();
