@@ -171,6 +171,11 @@ public final class PgServer {
         }
     }
 
+    /** Adds settings to {@code postgresql.conf} (later lines win); they take effect at the next start or reload. */
+    public void configure(String... lines) {
+        appendConfig(String.join("\n", lines));
+    }
+
     void appendConfig(String lines) {
         try {
             Files.writeString(dataDir().resolve("postgresql.conf"), "\n" + lines + "\n", StandardOpenOption.APPEND);

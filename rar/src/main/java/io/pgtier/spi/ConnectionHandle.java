@@ -9,6 +9,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import io.pgtier.api.TierId;
+import io.pgtier.api.TieredConnection;
 import org.postgresql.PGConnection;
 
 /**
@@ -24,7 +26,7 @@ import org.postgresql.PGConnection;
  * <p>The container may move a handle to another managed connection of the same factory
  * ({@code associateConnection}, to share a local transaction): {@link #reassign} is how it follows.
  */
-final class ConnectionHandle extends DelegatingConnection {
+final class ConnectionHandle extends DelegatingConnection implements TieredConnection {
 
     private volatile PgTierManagedConnection owner;
     private volatile boolean closed;
@@ -301,6 +303,15 @@ final class ConnectionHandle extends DelegatingConnection {
             return type.cast(JdbcProxy.wrap(this, PGConnection.class, delegate().unwrap(PGConnection.class), null));
         }
         throw new SQLException(Messages.cannotUnwrap(type), "0A000");
+    }
+
+    @Override
+    public TierId tier() {
+        PgTierManagedConnection current = owner;
+        if (current == null) {
+            throw new IllegalStateException(Messages.handleClosed());
+        }
+        return current.tier().id();
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.pgtier.client.JndiNotesBean;
 import io.pgtier.client.LeakyNotesBean;
 import io.pgtier.client.NotesBean;
 import io.pgtier.client.ReadOnlyNotesBean;
+import io.pgtier.client.TransferBean;
 import jakarta.ejb.EJB;
 import jakarta.ejb.EJBException;
 import jakarta.enterprise.context.RequestScoped;
@@ -44,6 +45,8 @@ public class ExamplesResource {
     LeakyNotesBean leakyNotes;
     @EJB
     ReadOnlyNotesBean readOnlyNotes;
+    @EJB
+    TransferBean transfers;
 
     @POST
     @Path("notes")
@@ -120,6 +123,18 @@ public class ExamplesResource {
     @Path("notes/leak")
     public JsonObject leak(@QueryParam("text") String text) throws SQLException {
         return count(leakyNotes.countWithoutClosing(required("text", text)));
+    }
+
+    /**
+     * A bank transfer under the caller's unique id. 200: committed. 503 (an SQLException from the
+     * bean): failed before commit, so rolled back. 500 (the container's commit failed): the outcome
+     * is unknown — the server may have committed before the connection was lost.
+     */
+    @POST
+    @Path("transfers")
+    public JsonObject transfer(@QueryParam("id") String id, @QueryParam("from") int from, @QueryParam("to") int to,
+            @QueryParam("amount") long amount) throws SQLException {
+        return server(transfers.transfer(required("id", id), from, to, amount));
     }
 
     @GET

@@ -1,0 +1,41 @@
+package io.pgtier.it;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.net.URL;
+
+/** What a fault scenario measured, printed for people to read (figures, not assertions), and steady-state checks. */
+final class Figures {
+
+    private Figures() {
+    }
+
+    /** Prints time from the fault to the first transfer committed via {@code tier}, and what failed meanwhile. */
+    static TransferLoad.Call report(String scenario, TransferLoad load, long faultNanos, String tier) {
+        TransferLoad.Call first = load.firstSuccessAfter(faultNanos, tier)
+                .orElseThrow(() -> new AssertionError(scenario + ": no transfer committed via " + tier + " after the fault"));
+        List<TransferLoad.Call> failed = load.failuresBetween(faultNanos, first.endNanos());
+        long maxFailedMillis = failed.stream().map(TransferLoad.Call::took).max(Comparator.naturalOrder())
+                .orElse(Duration.ZERO).toMillis();
+        System.out.printf("[figures] %s: first transfer via %s committed %d ms after the fault; %d failed meanwhile"
+                        + " (%s), the slowest failure took %d ms%n",
+                scenario, tier, Duration.ofNanos(first.endNanos() - faultNanos).toMillis(), failed.size(),
+                failed.stream().collect(Collectors.groupingBy(TransferLoad.Call::outcome, Collectors.counting())),
+                maxFailedMillis);
+        return first;
+    }
+
+    /** The open connections the adapter reports for a tier (shared by both pools). */
+    static int open(URL app, String tier) {
+        String status = MicroApp.get(app, "api/status").body();
+        Matcher m = Pattern.compile("\"id\":\"" + tier + "\"[^}]*?\"open\":(\\d+)").matcher(status);
+        if (!m.find()) {
+            throw new AssertionError("no open count for tier " + tier + " in " + status);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+}
