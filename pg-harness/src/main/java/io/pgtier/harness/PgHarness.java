@@ -140,7 +140,9 @@ public final class PgHarness implements AutoCloseable {
                 "default_transaction_read_only = off"));
         if (replication == Replication.SYNC) {
             syncStandbys.add(name);
-            primary.appendConfig("synchronous_standby_names = 'FIRST 1 (" + String.join(", ", syncStandbys) + ")'");
+            // Names are quoted: an application name like "sync-standby" is not a bare identifier.
+            primary.appendConfig("synchronous_standby_names = 'FIRST 1 (" + syncStandbys.stream()
+                    .map(n -> "\"" + n + "\"").collect(java.util.stream.Collectors.joining(", ")) + ")'");
         }
         primary.start();
         standby.start();

@@ -102,8 +102,21 @@ public final class PgServer {
     }
 
     public synchronized void start() {
-        pgCtl("start", "-w", "-t", String.valueOf(PG_CTL_TIMEOUT.toSeconds() - 5), "-l", logFile().toString());
+        try {
+            pgCtl("start", "-w", "-t", String.valueOf(PG_CTL_TIMEOUT.toSeconds() - 5), "-l", logFile().toString());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(name + " did not start; the end of its log:\n" + logTail(), e);
+        }
         running = true;
+    }
+
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile());
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     /** A clean, fast shutdown: sessions are ended, the data is checkpointed. */

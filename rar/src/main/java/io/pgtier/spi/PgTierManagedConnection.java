@@ -65,6 +65,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
     private final PgLocalTransaction localTransaction;
     private final AtomicBoolean destroyed = new AtomicBoolean();
+    private final AtomicBoolean slotReleased = new AtomicBoolean();
     private volatile boolean broken;
     private volatile boolean sessionChanged;
     private volatile Object watchedTransaction;
@@ -231,6 +232,15 @@ final class PgTierManagedConnection implements ManagedConnection {
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.FINE, "pgtier: abort of a session on a down tier", e);
         }
+        // The session is gone: its slot of the tier's cap is free now, not when the container
+        // gets round to destroying this connection (which may be minutes for an idle one).
+        releaseSlot();
+    }
+
+    private void releaseSlot() {
+        if (slotReleased.compareAndSet(false, true)) {
+            tier.release();
+        }
     }
 
     /**
@@ -325,7 +335,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         }
         handles.clear();
         physical.closeQuietly();
-        tier.release();
+        releaseSlot();
         pool.forget(this);
     }
 

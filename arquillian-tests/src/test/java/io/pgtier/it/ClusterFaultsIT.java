@@ -1,0 +1,131 @@
+package io.pgtier.it;
+
+import static io.pgtier.it.MicroApp.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgtier.harness.PgHarness;
+import io.pgtier.harness.PgServer;
+import io.pgtier.harness.Replication;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Tiers that are servers of one replicated cluster: the primary, a synchronous standby behind the
+ * backup tier and an asynchronous one behind the failover tier. The test plays the cluster's HA
+ * manager: it promotes the synchronous standby after the primary crashes. pgtier never promotes;
+ * it finds the writable server. Then the old primary comes back read-only and must never be
+ * written to.
+ */
+@ExtendWith(ArquillianExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterFaultsIT {
+
+    private static final int CALLERS = 8;
+
+    private static PgHarness harness;
+    private static PgServer primary;
+    private static PgServer syncStandby;
+    private static PgServer asyncStandby;
+    private static TransferLoad crashLoad;
+
+    @ArquillianResource
+    private URL app;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() {
+        harness = PgHarness.create();
+        primary = harness.startPrimary("primary");
+        Bank.open(primary);
+        syncStandby = harness.startStandby("sync-standby", primary, Replication.SYNC);
+        asyncStandby = harness.startStandby("async-standby", primary, Replication.ASYNC);
+        MicroApp.writePostBoot(primary.jdbcUrl(), syncStandby.jdbcUrl(), asyncStandby.jdbcUrl(),
+                // The backup tier must carry the write load once its server is promoted: size its cap for it.
+                "loginTimeoutSeconds=2:failbackAfterSeconds=3:breakerWaitInOpenStateSeconds=2:backupMaxConnections=10:failoverMaxConnections=10",
+                List.of("create-resource-adapter-config --property healthCheckIntervalSeconds=1:probeTimeoutSeconds=1:probeFailuresBeforeDown=2 pgtier"),
+                List.of());
+        return MicroApp.war();
+    }
+
+    @AfterAll
+    static void stopServers() {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    @DisplayName("the primary crashes: writes fail fast with a clear error and reads go on; after promotion writes resume there, nothing committed is lost")
+    void primaryCrashesThenPromotion() throws Exception {
+        try (TransferLoad load = new TransferLoad(app, CALLERS).start()) {
+            crashLoad = load;
+            load.awaitSuccessesVia("primary", 0, 20, Duration.ofSeconds(60));
+
+            long crash = System.nanoTime();
+            primary.crash();
+            await().atMost(Duration.ofSeconds(30)).until(() -> load.failuresBetween(crash, System.nanoTime()).stream()
+                    .anyMatch(c -> c.body().contains("standby")));
+            long detected = System.nanoTime();
+            // Before promotion: every write fails, fast, naming the tiers; reads keep working on a standby.
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.failuresBetween(detected, System.nanoTime()).size() >= 30);
+            List<TransferLoad.Call> refused = load.failuresBetween(detected, System.nanoTime()).stream()
+                    .filter(c -> c.startNanos() > detected).toList();
+            Duration slowest = refused.stream().map(TransferLoad.Call::took).max(Duration::compareTo).orElseThrow();
+            System.out.printf("[figures] primary crashed, before promotion: %d writes refused, the slowest in %d ms: %s%n",
+                    refused.size(), slowest.toMillis(), refused.get(0).body());
+            assertThat(refused.get(0).body()).contains("pgtier[pgtier-rw]", "primary:", "backup:", "failover:", "standby");
+            assertThat(slowest).as("refused fast, not after timeouts").isLessThan(Duration.ofSeconds(3));
+            HttpResponse<String> read = get(app, "api/examples/server-readonly");
+            assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+            assertThat(read.body()).contains("standby");
+
+            long promoted = System.nanoTime();
+            syncStandby.promote();
+            load.awaitSuccessesVia("backup", promoted, 20, Duration.ofSeconds(30));
+            load.stop();
+
+            Figures.report("primary crashed (from the crash)", load, crash, "backup");
+            Figures.report("primary crashed (from the promotion)", load, promoted, "backup");
+            Bank.assertConsistent(load, List.of(syncStandby));
+        }
+    }
+
+    @Test
+    @Order(2)
+    @DisplayName("the old primary comes back read-only while the promoted standby is primary: no write is attempted on it")
+    void oldPrimaryReturnsReadOnly() throws Exception {
+        primary.configure("default_transaction_read_only = on");
+        primary.start();
+        List<String> before = Bank.ids(primary);
+
+        try (TransferLoad load = new TransferLoad(app, CALLERS).start()) {
+            long back = System.nanoTime();
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(app, "api/status").body()
+                    .matches("(?s).*\"id\":\"primary\"[^}]*\"state\":\"UP\"[^}]*\"role\":\"STANDBY\".*"));
+            load.awaitSuccessesVia("backup", back, 100, Duration.ofSeconds(60));
+            // Past the failback time: the returned server is up, yet writes must stay away from it.
+            Thread.sleep(4_000);
+            load.stop();
+
+            assertThat(load.calls()).as("no transfer failed: none was tried on the read-only server")
+                    .allMatch(c -> c.status() == 200, "committed");
+            assertThat(load.calls()).allMatch(c -> "backup".equals(c.tier()), "served by the promoted standby");
+            assertThat(Bank.ids(primary)).as("nothing written on the old primary").containsExactlyInAnyOrderElementsOf(before);
+            Bank.assertConsistent(List.of(crashLoad, load), List.of(syncStandby));
+        }
+    }
+}
