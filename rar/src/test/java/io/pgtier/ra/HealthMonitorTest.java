@@ -147,6 +147,60 @@ class HealthMonitorTest {
         assertThat(selector.candidates(Purpose.READ_WRITE)).extracting(Tier::id).containsExactly(TierId.PRIMARY, TierId.BACKUP);
     }
 
+    @Test
+    @DisplayName("100 flaps of a tier (its route reset, then healed) leave no extra thread and no heap growth behind")
+    void hundredFlaps() {
+        io.pgtier.harness.FaultProxy route = harness.proxy("flapping", primary);
+        TierRegistry registry = new TierRegistry(BreakerListener.NONE);
+        Tier tier = registry.tier(TierId.PRIMARY, new TierEndpoint(route.jdbcUrl(), PgServer.USER, PgHarness.PASSWORD, 5),
+                BreakerConfig.defaults());
+        java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newCachedThreadPool();
+        int[] downs = new int[1];
+        HealthMonitor monitor = new HealthMonitor(registry, work, 1, 2, t -> downs[0]++);
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        try {
+            flap(monitor, route, tier);
+            int threadsBefore = threads.getThreadCount();
+            long heapBefore = usedHeapAfterGc();
+
+            for (int i = 0; i < 100; i++) {
+                flap(monitor, route, tier);
+            }
+
+            int threadsAfter = threads.getThreadCount();
+            long heapAfter = usedHeapAfterGc();
+            System.out.printf("[figures] 100 flaps: threads %d -> %d, used heap %d KB -> %d KB%n",
+                    threadsBefore, threadsAfter, heapBefore / 1024, heapAfter / 1024);
+            assertThat(downs[0]).as("each flap reported down once").isEqualTo(101);
+            assertThat(threadsAfter).as("no thread growth").isLessThanOrEqualTo(threadsBefore + 2);
+            assertThat(heapAfter - heapBefore).as("no heap growth").isLessThan(5L * 1024 * 1024);
+        } finally {
+            work.shutdownNow();
+        }
+    }
+
+    private static void flap(HealthMonitor monitor, io.pgtier.harness.FaultProxy route, Tier tier) {
+        route.reset();
+        // A round skips a tier whose last probe is still finishing: keep starting rounds until it is seen.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            monitor.round();
+            return tier.state() == TierState.DOWN;
+        });
+        route.pass();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            monitor.round();
+            return tier.state() == TierState.UP;
+        });
+    }
+
+    private static long usedHeapAfterGc() {
+        Runtime runtime = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+
     private static TierEndpoint endpoint(PgServer server) {
         return new TierEndpoint(server.jdbcUrl(), PgServer.USER, PgHarness.PASSWORD, 5);
     }
