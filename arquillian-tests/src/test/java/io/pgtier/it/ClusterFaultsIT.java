@@ -53,8 +53,9 @@ class ClusterFaultsIT {
         syncStandby = harness.startStandby("sync-standby", primary, Replication.SYNC);
         asyncStandby = harness.startStandby("async-standby", primary, Replication.ASYNC);
         MicroApp.writePostBoot(primary.jdbcUrl(), syncStandby.jdbcUrl(), asyncStandby.jdbcUrl(),
-                // The backup tier must carry the write load once its server is promoted: size its cap for it.
-                "loginTimeoutSeconds=2:failbackAfterSeconds=3:breakerWaitInOpenStateSeconds=2:backupMaxConnections=10:failoverMaxConnections=10",
+                // Once its server is promoted the backup tier carries both pools (READ_WRITE max 10,
+                // READ_ONLY max 8): its cap is sized for their sum, as the README advises.
+                "loginTimeoutSeconds=2:failbackAfterSeconds=3:breakerWaitInOpenStateSeconds=2:backupMaxConnections=18:failoverMaxConnections=18",
                 List.of("create-resource-adapter-config --property healthCheckIntervalSeconds=1:probeTimeoutSeconds=1:probeFailuresBeforeDown=2 pgtier"),
                 List.of());
         return MicroApp.war();
@@ -127,5 +128,6 @@ class ClusterFaultsIT {
             assertThat(Bank.ids(primary)).as("nothing written on the old primary").containsExactlyInAnyOrderElementsOf(before);
             Bank.assertConsistent(List.of(crashLoad, load), List.of(syncStandby));
         }
+        Figures.awaitSteady(app, java.util.Map.of("primary", primary, "backup", syncStandby, "failover", asyncStandby));
     }
 }

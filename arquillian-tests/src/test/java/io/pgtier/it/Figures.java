@@ -29,6 +29,25 @@ final class Figures {
         return first;
     }
 
+    /**
+     * Waits until, for every tier, the sessions its server counts for both pools equal the open
+     * connections the adapter reports (nothing leaked on either side), and checks the total is
+     * within the pools' maximum sizes (10 + 8).
+     */
+    static void awaitSteady(URL app, java.util.Map<String, io.pgtier.harness.PgServer> tiers) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (var tier : tiers.entrySet()) {
+                org.assertj.core.api.Assertions.assertThat(
+                                MicroApp.sessions(tier.getValue(), "pgtier-rw") + MicroApp.sessions(tier.getValue(), "pgtier-ro"))
+                        .as("sessions on the %s server vs the adapter's open count; adapter: %s", tier.getKey(),
+                                MicroApp.get(app, "api/status").body())
+                        .isEqualTo(open(app, tier.getKey()));
+            }
+        });
+        org.assertj.core.api.Assertions.assertThat(tiers.keySet().stream().mapToInt(t -> open(app, t)).sum())
+                .as("within the pools' maximum sizes").isLessThanOrEqualTo(10 + 8);
+    }
+
     /** The open connections the adapter reports for a tier (shared by both pools). */
     static int open(URL app, String tier) {
         String status = MicroApp.get(app, "api/status").body();

@@ -90,6 +90,8 @@ class RouteFaultsIT {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(sessions(server, "pgtier-rw") + sessions(server, "pgtier-ro"))
                 .as("sessions the server counts vs what the adapter holds on the three routes")
                 .isEqualTo(Figures.open(app, "primary") + Figures.open(app, "backup") + Figures.open(app, "failover")));
+        assertThat(Figures.open(app, "primary") + Figures.open(app, "backup") + Figures.open(app, "failover"))
+                .as("within the pools' maximum sizes").isLessThanOrEqualTo(10 + 8);
     }
 
     private void faultAndHeal(String scenario, Runnable fault, TransferLoad load) throws Exception {

@@ -142,7 +142,7 @@ final class TransferLoad implements AutoCloseable {
             Matcher m = SERVED.matcher(body);
             boolean served = status == 200 && m.find();
             calls.add(new Call(id, start, System.nanoTime(), status, served ? m.group(1) : null, served ? m.group(2) : null,
-                    body.length() > 300 ? body.substring(0, 300) : body));
+                    body.length() > 2000 ? body.substring(0, 2000) : body));
             try {
                 // A short pause between a caller's transfers keeps 2 cores from saturating (loopback load test).
                 TimeUnit.MILLISECONDS.sleep(5);

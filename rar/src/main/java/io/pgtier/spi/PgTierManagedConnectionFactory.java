@@ -222,7 +222,14 @@ public class PgTierManagedConnectionFactory
         PoolRuntime pool = runtime();
         Credentials credentials = Credentials.resolve(subject, info, this);
         try {
-            return pool.track(new PgTierManagedConnection(pool, pool.acquire(credentials), credentials));
+            PgTierManagedConnection connection = pool.track(new PgTierManagedConnection(pool, pool.acquire(credentials), credentials));
+            if (!connection.isUsable()) {
+                // Its tier was declared down while the session was being opened, after the monitor had
+                // aborted the tier's other sessions: this one is suspect too. Open another.
+                connection.destroy();
+                connection = pool.track(new PgTierManagedConnection(pool, pool.acquire(credentials), credentials));
+            }
+            return connection;
         } catch (NoTierAvailableException e) {
             ResourceAllocationException failure = new ResourceAllocationException(e.getMessage(), e.getSQLState());
             failure.initCause(e);

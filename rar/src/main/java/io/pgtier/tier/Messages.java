@@ -63,7 +63,7 @@ final class Messages {
     }
 
     static String markedDown() {
-        return "down (health check failed)";
+        return "down (health checks failing; tried again once a probe succeeds)";
     }
 
     static String badSetting(String name, Object value, String allowed) {

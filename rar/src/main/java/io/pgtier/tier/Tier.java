@@ -148,6 +148,8 @@ public final class Tier {
     public void markDown() {
         healthy = false;
         recoveredAtNanos.set(0);
+        // Every session opened before this verdict is suspect, including one still being opened.
+        retireConnections();
         breaker.forceOpen();
     }
 

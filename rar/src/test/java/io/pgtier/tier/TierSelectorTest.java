@@ -47,7 +47,7 @@ class TierSelectorTest {
                 .hasSize(1);
         failover.markDown();
         assertThat(selector.select(Purpose.READ_WRITE).excluded())
-                .containsEntry(FAILOVER, "down (health check failed)");
+                .containsEntry(FAILOVER, "down (health checks failing; tried again once a probe succeeds)");
     }
 
     @Test

@@ -202,7 +202,7 @@ class TierWalkTest {
 
         assertThat(got.tier()).isSameAs(backup);
         assertThat(e.getMessage()).startsWith("pgtier[reports] no tier could serve READ_ONLY within ")
-                .endsWith("(primary: drained by operator; backup: down (health check failed);"
+                .endsWith("(primary: drained by operator; backup: down (health checks failing; tried again once a probe succeeds);"
                         + " failover: 08006 I/O error)");
     }
 
