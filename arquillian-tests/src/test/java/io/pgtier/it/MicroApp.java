@@ -129,6 +129,18 @@ final class MicroApp {
         }
     }
 
+    /** The server's client sessions, one line each, for failure messages. */
+    static String activity(PgServer server) {
+        try (Connection c = server.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT string_agg(pid || ' ' || coalesce(application_name, '') || ' ' || coalesce(state, '')"
+                     + " || ' since ' || backend_start::time, '; ') FROM pg_stat_activity WHERE backend_type = 'client backend'")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     private static URI resolve(URL base, String path) {
         String root = base.toString().endsWith("/") ? base.toString() : base + "/";
         return URI.create(path.startsWith("/") ? base.getProtocol() + "://" + base.getHost() + ":" + base.getPort() + path

@@ -223,7 +223,14 @@ public final class PgServer {
         }
         List<String> command = new ArrayList<>(List.of("kill", "-" + signal, String.valueOf(pid)));
         ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> command.add(String.valueOf(d.pid()))));
-        exec.asSelf(Duration.ofSeconds(10), command.toArray(String[]::new));
+        try {
+            exec.asSelf(Duration.ofSeconds(10), command.toArray(String[]::new));
+        } catch (IllegalStateException e) {
+            // A backend that ended between listing and signalling is fine; anything else is not.
+            if (!e.getMessage().contains("No such process") || !ProcessHandle.of(pid).isPresent()) {
+                throw e;
+            }
+        }
     }
 
     private void pgCtl(String... args) {

@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.RejectedExecutionException;
@@ -74,7 +73,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     private transient volatile HealthMonitor monitor;
     private transient Timer timer;
     private final transient Set<TierDownListener> downListeners = Collections.synchronizedSet(
-            Collections.newSetFromMap(new WeakHashMap<>()));
+            Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
 
     @Override
     public void start(BootstrapContext context) throws ResourceAdapterInternalException {
@@ -158,7 +157,11 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         LOG.info("pgtier resource adapter stopped");
     }
 
-    /** A pool asks to hear of tiers going down; held weakly, so a discarded pool is forgotten. */
+    /**
+     * A pool asks to hear of tiers going down. Held strongly: the container may keep using a pool
+     * whose factory it holds in ways we cannot see; a reconfigured pool leaves a small stale entry
+     * with no connections until the adapter restarts.
+     */
     public void onTierDown(TierDownListener listener) {
         downListeners.add(listener);
     }
