@@ -55,8 +55,8 @@ class ClusterFaultsIT {
         MicroApp.writePostBoot(primary.jdbcUrl(), syncStandby.jdbcUrl(), asyncStandby.jdbcUrl(),
                 // Once its server is promoted the backup tier carries both pools (READ_WRITE max 10,
                 // READ_ONLY max 8): its cap is sized for their sum, as the README advises.
-                "loginTimeoutSeconds=2:failbackAfterSeconds=3:breakerWaitInOpenStateSeconds=2:backupMaxConnections=18:failoverMaxConnections=18",
-                List.of("create-resource-adapter-config --property healthCheckIntervalSeconds=1:probeTimeoutSeconds=1:probeFailuresBeforeDown=2 pgtier"),
+                MicroApp.FAST_POOLS + ":backupMaxConnections=18:failoverMaxConnections=18",
+                MicroApp.FAST_MONITOR,
                 List.of());
         return MicroApp.war();
     }

@@ -51,7 +51,7 @@ class HealthMetricsIT {
             s.execute("CREATE TABLE notes(id bigserial PRIMARY KEY, text text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
         }
         MicroApp.writePostBoot(primary.jdbcUrl(), backup.jdbcUrl(), failover.jdbcUrl(), "breakerWaitInOpenStateSeconds=2",
-                List.of("create-resource-adapter-config --property healthCheckIntervalSeconds=1:probeTimeoutSeconds=1 pgtier"),
+                MicroApp.FAST_MONITOR,
                 List.of());
         return MicroApp.war();
     }

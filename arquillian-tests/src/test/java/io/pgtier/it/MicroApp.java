@@ -31,6 +31,15 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
  */
 final class MicroApp {
 
+    /**
+     * The resilience tests' tuning, so a scenario takes seconds: the resource adapter probes every
+     * tier each second with a 1 s timeout and declares it down after 2 failures (goes before the RAR's
+     * deployment); pools give up a login after 2 s, fail back after 3 s, and re-try an open breaker after 2 s.
+     */
+    static final List<String> FAST_MONITOR = List.of(
+            "create-resource-adapter-config --property healthCheckIntervalSeconds=1:probeTimeoutSeconds=1:probeFailuresBeforeDown=2 pgtier");
+    static final String FAST_POOLS = "loginTimeoutSeconds=2:failbackAfterSeconds=3:breakerWaitInOpenStateSeconds=2";
+
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private MicroApp() {

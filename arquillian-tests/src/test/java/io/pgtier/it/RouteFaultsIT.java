@@ -52,8 +52,8 @@ class RouteFaultsIT {
         FaultProxy backupRoute = harness.proxy("backup-route", server);
         FaultProxy failoverRoute = harness.proxy("failover-route", server);
         MicroApp.writePostBoot(primaryRoute.jdbcUrl(), backupRoute.jdbcUrl(), failoverRoute.jdbcUrl(),
-                "loginTimeoutSeconds=2:failbackAfterSeconds=3:breakerWaitInOpenStateSeconds=2",
-                List.of("create-resource-adapter-config --property healthCheckIntervalSeconds=1:probeTimeoutSeconds=1:probeFailuresBeforeDown=2 pgtier"),
+                MicroApp.FAST_POOLS,
+                MicroApp.FAST_MONITOR,
                 List.of());
         return MicroApp.war();
     }

@@ -53,8 +53,8 @@ class ServerFaultsIT {
         failover = harness.startPrimary("failover");
         List.of(primary, backup, failover).forEach(Bank::open);
         MicroApp.writePostBoot(primary.jdbcUrl(), backup.jdbcUrl(), failover.jdbcUrl(),
-                "loginTimeoutSeconds=2:failbackAfterSeconds=3:breakerWaitInOpenStateSeconds=2",
-                List.of("create-resource-adapter-config --property healthCheckIntervalSeconds=1:probeTimeoutSeconds=1:probeFailuresBeforeDown=2 pgtier"),
+                MicroApp.FAST_POOLS,
+                MicroApp.FAST_MONITOR,
                 List.of());
         return MicroApp.war();
     }

@@ -49,12 +49,14 @@ final class TransferLoad implements AutoCloseable {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI endpoint;
+    private final URL app;
     private final int callers;
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private ExecutorService pool;
     private volatile boolean running;
 
     TransferLoad(URL app, int callers) {
+        this.app = app;
         String base = app.toString();
         this.endpoint = URI.create((base.endsWith("/") ? base : base + "/") + "api/examples/transfers");
         this.callers = callers;
@@ -96,7 +98,8 @@ final class TransferLoad implements AutoCloseable {
     void awaitSuccessesVia(String tier, long afterNanos, int n, Duration limit) {
         org.awaitility.Awaitility.await().atMost(limit).untilAsserted(() ->
                 org.assertj.core.api.Assertions.assertThat(successesVia(tier, afterNanos))
-                        .as("transfers committed via %s; %s", tier, summary()).isGreaterThanOrEqualTo(n));
+                        .as("transfers committed via %s; %s; adapter: %s", tier, summary(), MicroApp.get(app, "api/status").body())
+                        .isGreaterThanOrEqualTo(n));
     }
 
     List<Call> calls() {

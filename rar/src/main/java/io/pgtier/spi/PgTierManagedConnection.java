@@ -138,18 +138,28 @@ final class PgTierManagedConnection implements ManagedConnection {
         });
     }
 
-    /** Closes the handles of {@code transaction} the bean left open, and hands the connection back. */
+    /**
+     * The transaction this connection took part in has ended: closes the handles of it the bean
+     * left open, handing the connection back, and retires the connection now if it became due while
+     * the transaction still needed it (failback, drain, lifetime).
+     */
     void transactionEnded(Object transaction) {
         if (watchedTransaction == transaction) {
             watchedTransaction = null;
         }
+        boolean closedHere = false;
         for (ConnectionHandle handle : handles) {
             if (handle.transaction() == transaction && !handle.isClosed()) {
                 pool.recordLeak();
                 LOG.warning(Messages.leakClosed(pool.name(), tier.id().label(), handle.acquiredAt()));
                 handle.invalidate();
                 handleClosed(handle, true);
+                closedHere = true;
             }
+        }
+        if (!closedHere && handles.isEmpty() && !isUsable() && !broken) {
+            fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, null,
+                    new SQLException(Messages.retired(pool.name(), tier.id().label(), retireReason()), "08003"));
         }
     }
 
@@ -185,11 +195,18 @@ final class PgTierManagedConnection implements ManagedConnection {
      */
     void handleClosed(ConnectionHandle handle, boolean transactionOver) {
         handles.remove(handle);
-        if (handles.isEmpty() && !isUsable() && (transactionOver || !inTransaction())) {
-            LOG.fine(() -> Messages.retired(pool.name(), tier.id().label(), retireReason()));
-            fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, handle,
-                    new SQLException(Messages.retired(pool.name(), tier.id().label(), retireReason()), "08003"));
-            return;
+        if (handles.isEmpty() && !isUsable()) {
+            Object transaction = transactionOver ? null : pool.transactionKey();
+            if (transaction == null && !localTransaction.isActive()) {
+                LOG.fine(() -> Messages.retired(pool.name(), tier.id().label(), retireReason()));
+                fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, handle,
+                        new SQLException(Messages.retired(pool.name(), tier.id().label(), retireReason()), "08003"));
+                return;
+            }
+            if (transaction != null) {
+                // The transaction still needs this connection: retire it when the transaction ends.
+                watch(transaction);
+            }
         }
         fire(ConnectionEvent.CONNECTION_CLOSED, handle, null);
     }
@@ -281,9 +298,6 @@ final class PgTierManagedConnection implements ManagedConnection {
         return null;
     }
 
-    private boolean inTransaction() {
-        return localTransaction.isActive() || pool.transactionActive();
-    }
 
     // ---- lifecycle
 

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #resume()}). A drain wins; keeping the facts apart means {@code resume()} returns the tier
  * to whatever the monitor last saw instead of guessing "up".
  *
- * <p><b>Failback.</b> A tier the monitor saw come back after being down is on probation for its
+ * <p><b>Failback.</b> A tier the monitor saw come back after being down (or after connection attempts
+ * to it failed, which may have moved work away without the monitor noticing) is on probation for its
  * {@code failbackAfter}: new connections try it only after the other tiers, so a flapping server
  * does not pull work back and forth. {@link #finishProbation()} ends it once; the monitor then
  * retires the connections of the lower tiers, which go back to this one as they are returned.
@@ -52,6 +53,7 @@ public final class Tier {
     private volatile long lagBytes = -1;
     private volatile long probeMicros = -1;
     private volatile String lastFailure;
+    private volatile boolean suspect;
     private volatile long failbackNanos;
     private final AtomicLong recoveredAtNanos = new AtomicLong();
 
@@ -115,9 +117,14 @@ public final class Tier {
         breaker.onFailure();
     }
 
-    /** As {@link #recordFailure()}, keeping what the server or driver said for later refusals. */
+    /**
+     * As {@link #recordFailure()}, keeping what the server or driver said for later refusals. The
+     * tier becomes suspect: work may have moved to lower tiers without the monitor ever seeing this
+     * one down, so its next good probe starts a failback probation as a recovery would.
+     */
     public void recordFailure(String reason) {
         lastFailure = reason;
+        suspect = true;
         recordFailure();
     }
 
@@ -158,9 +165,10 @@ public final class Tier {
      * a probe cannot see (a full server), and it lets trials through once its wait is over.
      */
     public void markUp() {
-        if (!healthy && failbackNanos > 0) {
+        if ((!healthy || suspect) && failbackNanos > 0) {
             recoveredAtNanos.set(System.nanoTime());
         }
+        suspect = false;
         healthy = true;
     }
 

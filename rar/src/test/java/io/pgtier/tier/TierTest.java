@@ -26,6 +26,27 @@ class TierTest {
     private final ManualClock clock = new ManualClock();
 
     @Test
+    @DisplayName("failback probation starts on the good probe after a down verdict, or after failed connection attempts alone")
+    void probationAfterDownOrFailedAttempts() {
+        Tier tier = Fixtures.tier(TierId.PRIMARY, 3, clock);
+        tier.failbackAfter(java.time.Duration.ofHours(1));
+
+        tier.markUp();
+        assertThat(tier.onProbation()).as("healthy all along: no probation").isFalse();
+
+        tier.recordFailure("08006 Connection reset");
+        tier.markUp();
+        assertThat(tier.onProbation()).as("connects failed, the monitor never saw it down").isTrue();
+
+        Tier other = Fixtures.tier(TierId.BACKUP, 3, clock);
+        other.failbackAfter(java.time.Duration.ofHours(1));
+        other.markDown();
+        other.markUp();
+        assertThat(other.onProbation()).isTrue();
+        assertThat(other.finishProbation()).as("not before its time").isFalse();
+    }
+
+    @Test
     @DisplayName("8 threads hammering tryReserve/release never hold more slots than the cap")
     void reserveNeverExceedsCap() throws Exception {
         int cap = 3;
