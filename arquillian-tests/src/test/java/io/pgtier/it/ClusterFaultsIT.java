@@ -117,9 +117,10 @@ class ClusterFaultsIT {
             long back = System.nanoTime();
             await().atMost(Duration.ofSeconds(30)).until(() -> get(app, "api/status").body()
                     .matches("(?s).*\"id\":\"primary\"[^}]*\"state\":\"UP\"[^}]*\"role\":\"STANDBY\".*"));
-            load.awaitSuccessesVia("backup", back, 100, Duration.ofSeconds(60));
-            // Past the failback time: the returned server is up, yet writes must stay away from it.
-            Thread.sleep(4_000);
+            // Past the failback time (3 s) the returned server is up and off probation, yet writes must
+            // stay away from it: keep transferring until plenty have committed after that point.
+            long probationOver = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            load.awaitSuccessesVia("backup", probationOver, 100, Duration.ofSeconds(60));
             load.stop();
 
             assertThat(load.calls()).as("no transfer failed: none was tried on the read-only server")
