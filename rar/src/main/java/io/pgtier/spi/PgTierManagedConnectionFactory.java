@@ -276,7 +276,13 @@ public class PgTierManagedConnectionFactory
     // ---- JavaBean identity: JCA requires equals/hashCode over the configuration
 
     private List<Object> identity() {
-        return Arrays.asList(poolName, purpose, primaryUrl, backupUrl, failoverUrl, user, password, backupUser, backupPassword, failoverUser, failoverPassword, primaryMaxConnections, backupMaxConnections, failoverMaxConnections, connectTimeoutSeconds, loginTimeoutSeconds, socketTimeoutSeconds, validationTimeoutSeconds, tcpKeepAlive, failbackAfterSeconds, maxLifetimeSeconds, breakerFailureRateThreshold, breakerSlidingWindowSize, breakerMinimumNumberOfCalls, breakerWaitInOpenStateSeconds, breakerPermittedCallsInHalfOpenState,
+        return Arrays.asList(poolName, purpose, primaryUrl, backupUrl, failoverUrl, user, password,
+                backupUser, backupPassword, failoverUser, failoverPassword,
+                primaryMaxConnections, backupMaxConnections, failoverMaxConnections,
+                connectTimeoutSeconds, loginTimeoutSeconds, socketTimeoutSeconds, validationTimeoutSeconds, tcpKeepAlive,
+                failbackAfterSeconds, maxLifetimeSeconds,
+                breakerFailureRateThreshold, breakerSlidingWindowSize, breakerMinimumNumberOfCalls,
+                breakerWaitInOpenStateSeconds, breakerPermittedCallsInHalfOpenState,
                 closeLeakedConnections, connectRetryBudgetMillis);
     }
 
