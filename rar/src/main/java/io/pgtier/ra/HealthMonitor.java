@@ -148,7 +148,6 @@ public final class HealthMonitor {
         for (Tier lower : tiers.all()) {
             if (lower.id().compareTo(tier.id()) > 0) {
                 lower.retireConnections();
-                onDown.connectionsRetired(lower);
             }
         }
         LOG.info(() -> "pgtier monitor: failback to tier " + tier.id().label()

@@ -87,17 +87,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
                     + " fatal errors will not mark transactions rollback-only", e);
         }
         WorkManager work = context.getWorkManager();
-        monitor = new HealthMonitor(tiers, probe -> schedule(work, probe), probeTimeout, failures, new TierDownListener() {
-            @Override
-            public void tierDown(io.pgtier.tier.Tier tier) {
-                PgTierResourceAdapter.this.tierDown(tier);
-            }
-
-            @Override
-            public void connectionsRetired(io.pgtier.tier.Tier tier) {
-                PgTierResourceAdapter.this.connectionsRetired(tier);
-            }
-        });
+        monitor = new HealthMonitor(tiers, probe -> schedule(work, probe), probeTimeout, failures, this::tierDown);
         try {
             timer = context.createTimer();
         } catch (jakarta.resource.spi.UnavailableException e) {
@@ -177,21 +167,13 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     }
 
     private void tierDown(io.pgtier.tier.Tier tier) {
-        tellPools(tier, listener -> listener.tierDown(tier));
-    }
-
-    private void connectionsRetired(io.pgtier.tier.Tier tier) {
-        tellPools(tier, listener -> listener.connectionsRetired(tier));
-    }
-
-    private void tellPools(io.pgtier.tier.Tier tier, java.util.function.Consumer<TierDownListener> message) {
         List<TierDownListener> listeners;
         synchronized (downListeners) {
             listeners = List.copyOf(downListeners);
         }
         for (TierDownListener listener : listeners) {
             try {
-                message.accept(listener);
+                listener.tierDown(tier);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "pgtier: a pool failed to end the sessions of tier " + tier.id().label(), e);
             }

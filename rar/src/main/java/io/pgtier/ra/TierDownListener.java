@@ -11,12 +11,4 @@ public interface TierDownListener {
 
     /** Runs on the monitor's thread: must only close sockets, never fire container events. */
     void tierDown(Tier tier);
-
-    /**
-     * Failback retired {@code tier}'s connections: those idle in the container's pool can be closed
-     * now rather than when the container next validates them (with Payara, at its resizer, minutes
-     * later), so their server sessions and cap slots are freed. Same thread rules as {@link #tierDown}.
-     */
-    default void connectionsRetired(Tier tier) {
-    }
 }

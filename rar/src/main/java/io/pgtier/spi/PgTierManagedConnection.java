@@ -70,7 +70,6 @@ final class PgTierManagedConnection implements ManagedConnection {
     private volatile boolean sessionChanged;
     private volatile Object watchedTransaction;
     private volatile boolean aborted;
-    private volatile boolean xaUsed;
     private PrintWriter logWriter;
 
     PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
@@ -255,18 +254,6 @@ final class PgTierManagedConnection implements ManagedConnection {
         releaseSlot();
     }
 
-    /**
-     * Closes the session of a retired connection that nobody uses: no handle, no transaction of ours
-     * in progress, never enlisted in XA (an XA branch may sit prepared on a connection without
-     * handles, so those are left to the container). It stays unusable, so the container drops it
-     * when it next looks; meanwhile its server session and cap slot are free.
-     */
-    void closeIfIdle() {
-        if (handles.isEmpty() && watchedTransaction == null && !localTransaction.isActive() && !xaUsed && !isUsable()) {
-            abortForTierDown();
-        }
-    }
-
     private void releaseSlot() {
         if (slotReleased.compareAndSet(false, true)) {
             tier.release();
@@ -378,7 +365,6 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     @Override
     public XAResource getXAResource() throws ResourceException {
-        xaUsed = true;
         try {
             return physical.xa().getXAResource();
         } catch (SQLException e) {

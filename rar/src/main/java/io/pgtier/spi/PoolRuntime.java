@@ -75,16 +75,6 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
      * blocked on a hung server gets an I/O error now, on its own thread, which ends that
      * connection there; idle ones are reported invalid when the container next looks.
      */
-    /** Failback retired {@code tier}'s connections: close the idle ones now (see {@link PgTierManagedConnection#closeIfIdle}). */
-    @Override
-    public void connectionsRetired(Tier tier) {
-        for (PgTierManagedConnection connection : live) {
-            if (connection.tier() == tier) {
-                connection.closeIfIdle();
-            }
-        }
-    }
-
     @Override
     public void tierDown(Tier tier) {
         for (PgTierManagedConnection connection : live) {
