@@ -48,21 +48,6 @@ final class Figures {
                 .as("within the pools' maximum sizes").isLessThanOrEqualTo(10 + 8);
     }
 
-    /** Weaker than {@link #awaitSteady}: every session on a server is one the adapter counts, within the pools' sizes. */
-    static void awaitNoServerLeak(URL app, java.util.Map<String, io.pgtier.harness.PgServer> tiers) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            for (var tier : tiers.entrySet()) {
-                org.assertj.core.api.Assertions.assertThat(
-                                MicroApp.sessions(tier.getValue(), "pgtier-rw") + MicroApp.sessions(tier.getValue(), "pgtier-ro"))
-                        .as("sessions on the %s server vs the adapter's open count; server: %s", tier.getKey(),
-                                MicroApp.activity(tier.getValue()))
-                        .isLessThanOrEqualTo(open(app, tier.getKey()));
-            }
-        });
-        org.assertj.core.api.Assertions.assertThat(tiers.keySet().stream().mapToInt(t -> open(app, t)).sum())
-                .as("within the pools' maximum sizes").isLessThanOrEqualTo(10 + 8);
-    }
-
     /** The open connections the adapter reports for a tier (shared by both pools). */
     static int open(URL app, String tier) {
         String status = MicroApp.get(app, "api/status").body();

@@ -15,15 +15,21 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 public final class TierProbe {
 
-    /** What a probe saw: the role, a standby's unreplayed WAL in bytes (0 on a writable server), and how long it took. */
-    public record Result(Role role, long lagBytes, long latencyMicros) {
+    /**
+     * What a probe saw: the role, a standby's unreplayed WAL in bytes (0 on a writable server), how
+     * long it took, and when the server process started — by the server's clock (to compare two
+     * probes exactly) and by ours (to compare with when our sessions were opened).
+     */
+    public record Result(Role role, long lagBytes, long latencyMicros, long serverStartMillis, long serverStartLocalMillis) {
     }
 
     private static final String QUERY = "SELECT pg_is_in_recovery() OR current_setting('default_transaction_read_only')::bool,"
             + " CASE WHEN pg_is_in_recovery()"
             // received-but-not-replayed WAL; the receive position can trail replay right after a restart: clamp at 0
             + " THEN GREATEST(COALESCE(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0), 0)::bigint"
-            + " ELSE 0 END";
+            + " ELSE 0 END,"
+            + " (extract(epoch FROM pg_postmaster_start_time()) * 1000)::bigint,"
+            + " (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     private final PGSimpleDataSource source = new PGSimpleDataSource();
 
@@ -46,8 +52,11 @@ public final class TierProbe {
         long start = System.nanoTime();
         try (Connection c = source.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(QUERY)) {
             rs.next();
+            long localNow = System.currentTimeMillis();
             Role role = rs.getBoolean(1) ? Role.STANDBY : Role.WRITABLE;
-            return new Result(role, rs.getLong(2), (System.nanoTime() - start) / 1_000);
+            long serverStart = rs.getLong(3);
+            long serverAhead = rs.getLong(4) - localNow;
+            return new Result(role, rs.getLong(2), (System.nanoTime() - start) / 1_000, serverStart, serverStart - serverAhead);
         }
     }
 }

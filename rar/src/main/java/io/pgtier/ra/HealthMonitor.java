@@ -38,6 +38,8 @@ public final class HealthMonitor {
     private static final class Probing {
         final TierProbe probe;
         final AtomicInteger consecutiveFailures = new AtomicInteger();
+        /** The server's start time (its own clock) at the last good probe; 0 before the first. */
+        volatile long serverStartMillis;
         volatile boolean inFlight;
 
         Probing(TierProbe probe) {
@@ -120,6 +122,13 @@ public final class HealthMonitor {
         tier.recordRole(result.role());
         tier.recordLag(result.lagBytes());
         tier.recordProbeLatency(result.latencyMicros());
+        long previousStart = p.serverStartMillis;
+        p.serverStartMillis = result.serverStartMillis();
+        if (previousStart != 0 && previousStart != result.serverStartMillis()) {
+            LOG.warning(() -> "pgtier monitor: the server of tier " + tier.id().label()
+                    + " restarted since the last probe; the sessions opened before are ended");
+            onDown.serverRestarted(tier, result.serverStartLocalMillis());
+        }
         if (p.consecutiveFailures.getAndSet(0) >= failuresBeforeDown) {
             LOG.info(() -> "pgtier monitor: tier " + tier.id().label() + " answers again (" + result.role() + ")");
         }

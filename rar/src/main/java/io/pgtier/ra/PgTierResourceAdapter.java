@@ -87,7 +87,17 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
                     + " fatal errors will not mark transactions rollback-only", e);
         }
         WorkManager work = context.getWorkManager();
-        monitor = new HealthMonitor(tiers, probe -> schedule(work, probe), probeTimeout, failures, this::tierDown);
+        monitor = new HealthMonitor(tiers, probe -> schedule(work, probe), probeTimeout, failures, new TierDownListener() {
+            @Override
+            public void tierDown(io.pgtier.tier.Tier tier) {
+                tellListeners(tier, listener -> listener.tierDown(tier));
+            }
+
+            @Override
+            public void serverRestarted(io.pgtier.tier.Tier tier, long startedAtMillis) {
+                tellListeners(tier, listener -> listener.serverRestarted(tier, startedAtMillis));
+            }
+        });
         try {
             timer = context.createTimer();
         } catch (jakarta.resource.spi.UnavailableException e) {
@@ -166,14 +176,14 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         downListeners.add(listener);
     }
 
-    private void tierDown(io.pgtier.tier.Tier tier) {
+    private void tellListeners(io.pgtier.tier.Tier tier, java.util.function.Consumer<TierDownListener> call) {
         List<TierDownListener> listeners;
         synchronized (downListeners) {
             listeners = List.copyOf(downListeners);
         }
         for (TierDownListener listener : listeners) {
             try {
-                listener.tierDown(tier);
+                call.accept(listener);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "pgtier: a pool failed to end the sessions of tier " + tier.id().label(), e);
             }

@@ -60,6 +60,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     private final Tier tier;
     private final long generation;
     private final long createdNanos;
+    private final long openedAtMillis;
     private final Credentials credentials;
     private final Set<ConnectionHandle> handles = ConcurrentHashMap.newKeySet();
     private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
@@ -79,6 +80,8 @@ final class PgTierManagedConnection implements ManagedConnection {
         this.generation = acquired.generation();
         this.credentials = credentials;
         this.createdNanos = System.nanoTime();
+        // After the session was opened: one opened on a server that since restarted is older than its start.
+        this.openedAtMillis = System.currentTimeMillis();
         this.localTransaction = new PgLocalTransaction(this);
     }
 
@@ -88,6 +91,11 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     Tier tier() {
         return tier;
+    }
+
+    /** When the session was opened, by the wall clock (compared with a server's start time). */
+    long openedAtMillis() {
+        return openedAtMillis;
     }
 
     PoolRuntime pool() {

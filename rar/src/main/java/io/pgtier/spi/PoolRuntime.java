@@ -84,6 +84,16 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         }
     }
 
+    /** The tier's server restarted: end the sessions opened before it did, which it no longer has. */
+    @Override
+    public void serverRestarted(Tier tier, long startedAtMillis) {
+        for (PgTierManagedConnection connection : live) {
+            if (connection.tier() == tier && connection.openedAtMillis() < startedAtMillis) {
+                connection.abortForTierDown();
+            }
+        }
+    }
+
     String name() {
         return settings.poolName();
     }
