@@ -1,0 +1,239 @@
+package io.pgtier.it;
+
+import static io.pgtier.it.MicroApp.get;
+import static io.pgtier.it.MicroApp.notes;
+import static io.pgtier.it.MicroApp.post;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.pgtier.harness.PgHarness;
+import io.pgtier.harness.PgServer;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The EAR on Payara Server (full), set up the way an operator does: a fresh domain from the
+ * Maven-fetched distribution, {@code server-config/server/install.sh} (password alias, EAR, the
+ * two pools of the RAR inside it), then beans called in container-managed transactions, the pool
+ * read, pinged and changed through asadmin and the REST management API the console uses, and
+ * {@code uninstall.sh} and {@code stop-domain} leaving nothing behind.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PayaraServerIT {
+
+    private static final String POOL = "/management/domain/resources/connector-connection-pool/pgtier-rw";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private PgHarness harness;
+    private PgServer primary;
+    private PgServer other;
+    private PayaraDomain domain;
+    private PayaraDomain.Result install;
+    private URL app;
+
+    @BeforeAll
+    void install() throws Exception {
+        harness = PgHarness.create();
+        primary = harness.startPrimary("ear-primary");
+        other = harness.startPrimary("ear-other");
+        domain = PayaraDomain.create("pgtier-it");
+        domain.start();
+        install = domain.script(scripts().resolve("install.sh"), Map.of(
+                "PGTIER_PRIMARY_URL", primary.jdbcUrl(),
+                "PGTIER_USER", PgServer.USER,
+                "PGTIER_PASSWORD", PgHarness.PASSWORD), MicroApp.deps().resolve("pgtier-ear.ear").toString());
+        app = URI.create("http://localhost:" + domain.httpPort() + "/pgtier-web/").toURL();
+    }
+
+    @AfterAll
+    void stop() {
+        try {
+            if (domain != null) {
+                domain.close();
+            }
+        } finally {
+            harness.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    @DisplayName("install.sh on a fresh domain: alias, EAR, both pools of the embedded RAR, and each pool pings")
+    void installs() {
+        assertThat(install.exitCode()).as(install.output()).isZero();
+        assertThat(install.output()).as("both pings").containsSubsequence(
+                "Command ping-connection-pool executed successfully", "Command ping-connection-pool executed successfully");
+        assertThat(install.output()).doesNotContain(PgHarness.PASSWORD);
+        assertThat(domain.asadmin("list-applications").output()).contains("pgtier");
+    }
+
+    @Test
+    @Order(2)
+    @DisplayName("a bean in the EAR commits in a container-managed transaction, and a system exception rolls it back")
+    void beanCommits() throws SQLException {
+        assertThat(post(app, "api/examples/notes?text=ear-commit").statusCode()).isEqualTo(201);
+        assertThat(post(app, "api/examples/notes/fail?text=ear-system-exception").statusCode()).isEqualTo(500);
+
+        assertThat(notes(primary, "ear-commit")).isEqualTo(1);
+        assertThat(notes(primary, "ear-system-exception")).isZero();
+        assertThat(get(app, "api/examples/server").body()).contains(primary.port() + " primary");
+    }
+
+    @Test
+    @Order(3)
+    @DisplayName("the REST management API reads the pool of the embedded RAR, shows the alias and not the password, and pings it")
+    void restReadsAndPings() {
+        String pool = rest("GET", POOL, null).body();
+        assertThat(pool).contains("\"resourceAdapterName\":\"pgtier#pgtier-rar\"", "\"transactionSupport\":\"LocalTransaction\"");
+
+        String properties = rest("GET", POOL + "/property", null).body();
+        assertThat(properties).contains("{\"name\":\"primaryUrl\",\"value\":\"" + primary.jdbcUrl() + "\"}",
+                "{\"name\":\"password\",\"value\":\"${ALIAS=pgtier-db}\"}");
+        assertThat(properties).doesNotContain(PgHarness.PASSWORD);
+
+        String ping = rest("GET", "/management/domain/resources/ping-connection-pool?id=pgtier-rw", null).body();
+        assertThat(ping).contains("\"exit_code\":\"SUCCESS\"");
+    }
+
+    @Test
+    @Order(4)
+    @DisplayName("a pool with a bad property fails its ping naming the property, the value and what is allowed; the others keep working")
+    void badPropertyFailsAtCreation() throws SQLException {
+        domain.asadmin("create-connector-connection-pool", "--raname", "pgtier#pgtier-rar",
+                "--connectiondefinition", "javax.sql.DataSource", "--transactionsupport", "LocalTransaction",
+                "--property", "poolName=orders:primaryUrl=" + MicroApp.escape(primary.jdbcUrl())
+                        + ":user=postgres:password=${ALIAS\\=pgtier-db}:primaryMaxConnections=-3",
+                "pgtier-bad").orFail("create-connector-connection-pool");
+        try {
+            String ping = rest("GET", "/management/domain/resources/ping-connection-pool?id=pgtier-bad", null).body();
+            assertThat(ping).contains("\"exit_code\":\"FAILURE\"",
+                    "PGT-210 pgtier[orders] invalid primaryMaxConnections = -3: allowed: 1 to 10000");
+
+            assertThat(rest("GET", "/management/domain/resources/ping-connection-pool?id=pgtier-rw", null).body())
+                    .contains("\"exit_code\":\"SUCCESS\"");
+            assertThat(post(app, "api/examples/notes?text=ear-beside-bad-pool").statusCode()).isEqualTo(201);
+            assertThat(notes(primary, "ear-beside-bad-pool")).isEqualTo(1);
+        } finally {
+            domain.asadmin("delete-connector-connection-pool", "pgtier-bad").orFail("delete-connector-connection-pool");
+        }
+    }
+
+    @Test
+    @Order(5)
+    @DisplayName("a property changed with asadmin set, then through REST, takes effect as Payara documents: new lookups at once, injected beans after re-enabling")
+    void propertyChangeTakesEffect() throws SQLException {
+        domain.asadmin("set", "resources.connector-connection-pool.pgtier-rw.property.primaryUrl=" + other.jdbcUrl()).orFail("set");
+
+        // Payara re-creates the pool with a new factory: a fresh JNDI lookup gets it at once...
+        assertThat(get(app, "api/examples/server-jndi").body()).contains(other.port() + " primary");
+        // ...while a bean keeps the factory it was injected with until the application is re-enabled.
+        reenable();
+        assertThat(get(app, "api/examples/server").body()).contains(other.port() + " primary");
+        assertThat(post(app, "api/examples/notes?text=ear-after-set").statusCode()).isEqualTo(201);
+        assertThat(notes(other, "ear-after-set")).isEqualTo(1);
+        assertThat(notes(primary, "ear-after-set")).isZero();
+
+        // The console's way: read the property list, change one, send the whole list back.
+        String properties = rest("GET", POOL + "/property", null).body();
+        String list = properties.substring(properties.indexOf("\"properties\":[") + "\"properties\":".length());
+        list = list.substring(0, list.indexOf(']') + 1).replace(other.jdbcUrl(), primary.jdbcUrl());
+        HttpResponse<String> saved = rest("POST", POOL + "/property", list);
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+        reenable();
+
+        assertThat(get(app, "api/examples/server").body()).contains(primary.port() + " primary");
+        assertThat(post(app, "api/examples/notes?text=ear-after-rest").statusCode()).isEqualTo(201);
+        assertThat(notes(primary, "ear-after-rest")).isEqualTo(1);
+        assertThat(rest("GET", POOL + "/property", null).body()).as("no property lost on the way")
+                .contains("\"name\":\"password\"", "\"name\":\"user\"", "\"name\":\"purpose\"", "\"name\":\"poolName\"");
+    }
+
+    @Test
+    @Order(6)
+    @DisplayName("uninstall.sh and stop-domain leave nothing: no application, pool, alias, session or server process")
+    void uninstallsAndStops() throws Exception {
+        PayaraDomain.Result uninstall = domain.script(scripts().resolve("uninstall.sh"), Map.of());
+        assertThat(uninstall.exitCode()).as(uninstall.output()).isZero();
+        assertThat(domain.asadmin("list-applications").output()).doesNotContain("pgtier");
+        assertThat(domain.asadmin("list-password-aliases").output()).doesNotContain("pgtier-db");
+        assertThat(rest("GET", POOL, null).statusCode()).isEqualTo(404);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(pgtierSessions(primary)).isZero();
+            assertThat(pgtierSessions(other)).isZero();
+        });
+
+        ProcessHandle server = domain.process().orElseThrow();
+        domain.close();
+        assertThat(server.isAlive()).isFalse();
+        assertThat(listening(domain.adminPort())).as("admin port closed").isFalse();
+        assertThat(listening(domain.httpPort())).as("HTTP port closed").isFalse();
+    }
+
+    /** Disables and enables the application, as Payara documents after a connector pool change. */
+    private void reenable() {
+        domain.asadmin("disable", "pgtier").orFail("disable");
+        domain.asadmin("enable", "pgtier").orFail("enable");
+    }
+
+    private HttpResponse<String> rest(String method, String path, String json) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + domain.adminPort() + path))
+                .header("Accept", "application/json")
+                .header("X-Requested-By", "pgtier-tests")
+                .timeout(Duration.ofSeconds(60));
+        if (json == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sessions of any pgtier pool or monitor on a server. */
+    private static int pgtierSessions(PgServer server) throws SQLException {
+        try (Connection c = server.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgtier%'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket("localhost", port)) {
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
+    }
+
+    private static Path scripts() {
+        return Path.of(System.getProperty("pgtier.server.scripts"));
+    }
+}
