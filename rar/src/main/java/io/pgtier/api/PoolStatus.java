@@ -14,9 +14,10 @@ import java.util.Map;
  * @param checkouts       connections handed to beans by this pool, per tier, since start
  * @param leaksReclaimed  handles a bean left open that the adapter closed at transaction end
  * @param lastHealthCheck when the adapter's monitor last finished a round of probes; {@code null} before the first
+ * @param monitorCpuMicros CPU time the adapter's health monitor has used since it started (all its pools together)
  */
 public record PoolStatus(String pool, Purpose purpose, List<TierStatus> tiers, Map<TierId, Long> checkouts,
-                         long leaksReclaimed, Instant lastHealthCheck) {
+                         long leaksReclaimed, Instant lastHealthCheck, long monitorCpuMicros) {
 
     /** Whether some tier can serve this pool's purpose now: up, breaker not open, a role it can use. */
     public boolean canServe() {

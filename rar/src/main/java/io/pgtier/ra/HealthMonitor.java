@@ -2,12 +2,15 @@ package io.pgtier.ra;
 
 import io.pgtier.pg.TierProbe;
 import io.pgtier.tier.Tier;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -25,6 +28,7 @@ import java.util.logging.Logger;
 public final class HealthMonitor {
 
     private static final Logger LOG = Logger.getLogger(HealthMonitor.class.getName());
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final TierRegistry tiers;
     private final Executor work;
@@ -32,6 +36,8 @@ public final class HealthMonitor {
     private final int failuresBeforeDown;
     private final TierDownListener onDown;
     private final Map<Tier, Probing> probing = new ConcurrentHashMap<>();
+    /** CPU time of rounds and probes, measured on the threads that ran them: what the monitor costs. */
+    private final LongAdder cpuNanos = new LongAdder();
     private volatile Instant lastRound;
     private volatile boolean stopped;
 
@@ -61,6 +67,7 @@ public final class HealthMonitor {
         if (stopped) {
             return;
         }
+        long cpuStart = threadCpuNanos();
         try {
             for (Tier tier : tiers.all()) {
                 Probing p = probing.computeIfAbsent(tier,
@@ -79,12 +86,23 @@ public final class HealthMonitor {
             lastRound = Instant.now();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "pgtier monitor: round failed", e);
+        } finally {
+            cpuNanos.add(threadCpuNanos() - cpuStart);
         }
     }
 
     /** When the last round was started; {@code null} before the first. Liveness reads it. */
     public Instant lastRound() {
         return lastRound;
+    }
+
+    /** CPU time the monitor's rounds and probes have used, in microseconds (0 where the JVM cannot tell). */
+    public long cpuMicros() {
+        return cpuNanos.sum() / 1_000;
+    }
+
+    private static long threadCpuNanos() {
+        return THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : 0;
     }
 
     public void stop() {
@@ -97,6 +115,7 @@ public final class HealthMonitor {
      * than after several rounds.
      */
     private void probe(Tier tier, Probing p) {
+        long cpuStart = threadCpuNanos();
         try {
             while (!stopped) {
                 try {
@@ -115,6 +134,7 @@ public final class HealthMonitor {
             LOG.log(Level.WARNING, "pgtier monitor: probe of tier " + tier.id().label() + " failed", e);
         } finally {
             p.inFlight = false;
+            cpuNanos.add(threadCpuNanos() - cpuStart);
         }
     }
 

@@ -139,6 +139,12 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         return value;
     }
 
+    /** CPU time the health monitor has used since start, in microseconds; 0 outside a container. */
+    public long monitorCpuMicros() {
+        HealthMonitor current = monitor;
+        return current == null ? 0 : current.cpuMicros();
+    }
+
     /** When the health monitor last started a round of probes; {@code null} outside a container or before the first. */
     public Instant lastHealthCheck() {
         HealthMonitor current = monitor;

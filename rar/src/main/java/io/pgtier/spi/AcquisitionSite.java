@@ -1,24 +1,36 @@
 package io.pgtier.spi;
 
+import java.util.Arrays;
+
 /**
  * Where a bean got a connection: the first stack frame that is neither the adapter's nor the
  * container's, e.g. {@code io.acme.OrderBean.place(OrderBean.java:42)}. Taken only for handles
- * created inside a container transaction (those are the ones closed for the bean if it forgets),
- * so the cost of walking the stack never reaches plain autocommit use.
+ * created inside a container transaction (those are the ones closed for the bean if it forgets).
+ *
+ * <p>Capturing keeps a {@link Throwable}: the JVM records its raw backtrace cheaply at construction,
+ * and decodes it into frames only when a leak is reported. Walking the frames at every
+ * acquisition (a {@code StackWalker} through Payara's deep allocation stack) cost about 35 µs per
+ * call inside a transaction; the raw backtrace costs a fraction of that (see docs/BENCHMARKS.md).
  */
 final class AcquisitionSite {
 
-    private static final StackWalker WALKER = StackWalker.getInstance();
+    private final Throwable trace = new Throwable();
 
     private AcquisitionSite() {
     }
 
-    static String capture() {
-        return WALKER.walk(frames -> frames
+    static AcquisitionSite capture() {
+        return new AcquisitionSite();
+    }
+
+    /** The bean's frame; decoded now, so only leaks pay for it. */
+    @Override
+    public String toString() {
+        return Arrays.stream(trace.getStackTrace())
                 .filter(f -> !internal(f.getClassName()))
                 .findFirst()
                 .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")
-                .orElse("(unknown)"));
+                .orElse("(unknown)");
     }
 
     private static boolean internal(String type) {

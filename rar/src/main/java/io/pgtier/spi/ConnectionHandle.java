@@ -31,7 +31,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     private volatile PgTierManagedConnection owner;
     private volatile boolean closed;
     private volatile Object transaction;
-    private volatile String acquiredAt;
+    private volatile AcquisitionSite acquiredAt;
     private final List<Statement> statements = new ArrayList<>();
 
     ConnectionHandle(PgTierManagedConnection owner) {
@@ -47,7 +47,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     }
 
     /** This handle was created inside a container transaction, at {@code site}: it is closed when that ends. */
-    void enteredTransaction(Object transactionKey, String site) {
+    void enteredTransaction(Object transactionKey, AcquisitionSite site) {
         this.transaction = transactionKey;
         this.acquiredAt = site;
     }
@@ -57,7 +57,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     }
 
     String acquiredAt() {
-        return acquiredAt;
+        return String.valueOf(acquiredAt);
     }
 
     @Override

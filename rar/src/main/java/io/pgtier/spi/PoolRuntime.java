@@ -114,7 +114,8 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         List<TierStatus> tierStatus = tiers.stream().map(Tier::status).toList();
         Map<TierId, Long> handedOut = new EnumMap<>(TierId.class);
         checkouts.forEach((id, count) -> handedOut.put(id, count.sum()));
-        return new PoolStatus(name(), purpose(), tierStatus, handedOut, leaksReclaimed.sum(), adapter.lastHealthCheck());
+        return new PoolStatus(name(), purpose(), tierStatus, handedOut, leaksReclaimed.sum(), adapter.lastHealthCheck(),
+                adapter.monitorCpuMicros());
     }
 
     /** A bean got a connection served by {@code tier} (the "acquisitions" metric). */

@@ -62,6 +62,7 @@ class HealthMonitorTest {
         assertThat(s.role()).isEqualTo(Role.STANDBY);
         assertThat(s.status().lagBytes()).isGreaterThanOrEqualTo(0);
         assertThat(monitor.lastRound()).isNotNull();
+        assertThat(monitor.cpuMicros()).as("the probes' CPU time is counted").isPositive();
     }
 
     @Test

@@ -32,6 +32,7 @@ final class StatusJson {
                 .add("canServe", p.canServe())
                 .add("leaksReclaimed", p.leaksReclaimed())
                 .add("lastHealthCheck", instant(p.lastHealthCheck()))
+                .add("monitorCpuMicros", p.monitorCpuMicros())
                 .add("checkouts", checkouts)
                 .add("tiers", tiers)
                 .build();

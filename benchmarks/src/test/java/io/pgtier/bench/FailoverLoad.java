@@ -1,0 +1,100 @@
+package io.pgtier.bench;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * A steady workload on the failover pool (callers in a loop, each call one acquire + SELECT 1 +
+ * release in the server) and the measurement of one fault: from the fault to the first call that
+ * started after it and succeeded, and how many calls failed meanwhile.
+ */
+final class FailoverLoad implements AutoCloseable {
+
+    record Call(long startNanos, long endNanos, boolean ok, String body) {
+    }
+
+    private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+
+    FailoverLoad(Micro micro, int callers) {
+        for (int i = 0; i < callers; i++) {
+            Thread t = new Thread(() -> {
+                while (running) {
+                    long start = System.nanoTime();
+                    boolean ok;
+                    String body;
+                    try {
+                        HttpResponse<String> r = micro.get("op");
+                        ok = r.statusCode() == 200;
+                        body = r.body();
+                    } catch (RuntimeException e) {
+                        ok = false;
+                        body = String.valueOf(e);
+                    }
+                    calls.add(new Call(start, System.nanoTime(), ok, body));
+                }
+            }, "failover-load-" + i);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+    }
+
+    /**
+     * Waits for the primary to serve, injects {@code fault}, measures, then runs {@code restore}:
+     * {ms to the first success on another tier, failed calls meanwhile, successes on the faulted primary}.
+     */
+    double[] measure(Runnable fault, Runnable restore) throws InterruptedException {
+        awaitPrimary();
+        Thread.sleep(500);
+        long faultAt = System.nanoTime();
+        fault.run();
+        long deadline = faultAt + Duration.ofSeconds(60).toNanos();
+        Optional<Call> first = Optional.empty();
+        while (first.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            first = calls.stream().filter(c -> c.ok() && c.startNanos() >= faultAt && !c.body().contains("\"primary\""))
+                    .min(Comparator.comparingLong(Call::endNanos));
+        }
+        restore.run();
+        Call success = first.orElseThrow(() -> new IllegalStateException("no success within 60 s of the fault"));
+        long failed = calls.stream().filter(c -> !c.ok() && c.endNanos() >= faultAt && c.endNanos() <= success.endNanos()).count();
+        // A call that started after the fault and still succeeded on the primary would mean the fault did not take.
+        long onPrimary = calls.stream().filter(c -> c.ok() && c.startNanos() >= faultAt && c.body().contains("\"primary\"")).count();
+        return new double[] {(success.endNanos() - faultAt) / 1e6, failed, onPrimary};
+    }
+
+    /** Until 20 calls in a row, all started now or later, were served by the primary (after a failback). */
+    private void awaitPrimary() throws InterruptedException {
+        long since = System.nanoTime();
+        long deadline = since + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<Call> recent = calls.stream().filter(c -> c.startNanos() >= since)
+                    .sorted(Comparator.comparingLong(Call::endNanos)).toList();
+            int run = 0;
+            for (Call c : recent) {
+                run = c.ok() && c.body().contains("\"primary\"") ? run + 1 : 0;
+            }
+            if (run >= 20) {
+                calls.clear();
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the primary did not serve again within 120 s");
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        for (Thread t : threads) {
+            t.join(120_000);
+        }
+    }
+}
