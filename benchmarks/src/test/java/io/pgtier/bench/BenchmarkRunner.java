@@ -88,10 +88,20 @@ public final class BenchmarkRunner {
                                 + " (median shown, spread = min–max of calls/s); pool maximum %d.",
                         java.time.LocalDate.now(), harness.postgresVersion(), Runtime.getRuntime().availableProcessors(),
                         System.getProperty("java.version"), millis / 1000, repeats, POOL_MAX));
-                List<Cell> cells = throughput(micro, db);
-                failover(micro, routeA);
-                footprint(micro);
-                targets(cells);
+                List<String> parts = List.of(System.getProperty("bench.parts", "overhead,failover,footprint").split(","));
+                List<Cell> cells = parts.contains("overhead") ? throughput(micro, db) : List.of();
+                if (parts.contains("failover")) {
+                    failover(micro, routeA);
+                }
+                if (parts.contains("footprint")) {
+                    footprint(micro);
+                }
+                if (parts.contains("profile")) {
+                    profile(micro, out.resolveSibling("bench-profile.jfr"));
+                }
+                if (parts.size() == 3) {
+                    targets(cells);
+                }
             }
         }
         Files.createDirectories(out.getParent());
@@ -255,6 +265,16 @@ public final class BenchmarkRunner {
         return Double.parseDouble(m.group(1));
     }
 
+    /** A JFR recording of pgtier through the EJB, for finding where its time goes (not part of the report). */
+    private void profile(Micro micro, Path recording) throws Exception {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        remote(micro, "pgtier", "ejb", false, 1, 5000);
+        new ProcessBuilder(jcmd, String.valueOf(micro.pid()), "JFR.start", "name=bench", "settings=profile").inheritIO().start().waitFor();
+        remote(micro, "pgtier", "ejb", false, 1, millis);
+        remote(micro, "pgtier", "ejb", true, 1, millis);
+        new ProcessBuilder(jcmd, String.valueOf(micro.pid()), "JFR.stop", "name=bench", "filename=" + recording).inheritIO().start().waitFor();
+    }
+
     // ---- failover ---------------------------------------------------------------------------
 
     private final List<double[]> crash = new ArrayList<>();
@@ -277,6 +297,9 @@ public final class BenchmarkRunner {
                 + " pool `bench-failover` (primary and backup are two routes, fault proxies, to the same server); monitor every 1 s,"
                 + " 1 s probe timeout, down after 2 failed probes (detection budget %.0f s); %d repetitions each.", DETECTION_BUDGET_SECONDS,
                 failovers));
+        line("");
+        line("Failed calls are counted from the fault until every caller has succeeded again (a caller blocked on a hung");
+        line("route fails only when the monitor aborts its session, after the other callers moved on).");
         line("");
         line("| fault | first success, median ms | max ms | failed calls, median | max | calls served by the faulted route |");
         line("|---|---:|---:|---:|---:|---:|");

@@ -15,15 +15,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class FailoverLoad implements AutoCloseable {
 
-    record Call(long startNanos, long endNanos, boolean ok, String body) {
+    record Call(int caller, long startNanos, long endNanos, boolean ok, String body) {
     }
 
     private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final int callers;
     private volatile boolean running = true;
 
     FailoverLoad(Micro micro, int callers) {
+        this.callers = callers;
         for (int i = 0; i < callers; i++) {
+            int caller = i;
             Thread t = new Thread(() -> {
                 while (running) {
                     long start = System.nanoTime();
@@ -37,7 +40,7 @@ final class FailoverLoad implements AutoCloseable {
                         ok = false;
                         body = String.valueOf(e);
                     }
-                    calls.add(new Call(start, System.nanoTime(), ok, body));
+                    calls.add(new Call(caller, start, System.nanoTime(), ok, body));
                 }
             }, "failover-load-" + i);
             t.setDaemon(true);
@@ -48,7 +51,9 @@ final class FailoverLoad implements AutoCloseable {
 
     /**
      * Waits for the primary to serve, injects {@code fault}, measures, then runs {@code restore}:
-     * {ms to the first success on another tier, failed calls meanwhile, successes on the faulted primary}.
+     * {ms to the first success on another tier, calls that failed until every caller succeeded again,
+     * successes on the faulted primary}. Failures are counted that long, not only until the first
+     * success: a caller blocked on a hung route fails later than another caller's first success.
      */
     double[] measure(Runnable fault, Runnable restore) throws InterruptedException {
         awaitPrimary();
@@ -62,12 +67,33 @@ final class FailoverLoad implements AutoCloseable {
             first = calls.stream().filter(c -> c.ok() && c.startNanos() >= faultAt && !c.body().contains("\"primary\""))
                     .min(Comparator.comparingLong(Call::endNanos));
         }
-        restore.run();
         Call success = first.orElseThrow(() -> new IllegalStateException("no success within 60 s of the fault"));
-        long failed = calls.stream().filter(c -> !c.ok() && c.endNanos() >= faultAt && c.endNanos() <= success.endNanos()).count();
+        long recovered = 0;
+        while (recovered == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            recovered = everyCallerSucceededSince(faultAt);
+        }
+        restore.run();
+        long until = recovered == 0 ? System.nanoTime() : recovered;
+        long failed = calls.stream().filter(c -> !c.ok() && c.endNanos() >= faultAt && c.endNanos() <= until).count();
         // A call that started after the fault and still succeeded on the primary would mean the fault did not take.
         long onPrimary = calls.stream().filter(c -> c.ok() && c.startNanos() >= faultAt && c.body().contains("\"primary\"")).count();
         return new double[] {(success.endNanos() - faultAt) / 1e6, failed, onPrimary};
+    }
+
+    /** When the last caller to do so got its first success after {@code since}; 0 while one has not. */
+    private long everyCallerSucceededSince(long since) {
+        long latest = 0;
+        for (int caller = 0; caller < callers; caller++) {
+            int c = caller;
+            long first = calls.stream().filter(x -> x.caller() == c && x.ok() && x.startNanos() >= since)
+                    .mapToLong(Call::endNanos).min().orElse(0);
+            if (first == 0) {
+                return 0;
+            }
+            latest = Math.max(latest, first);
+        }
+        return latest;
     }
 
     /** Until 20 calls in a row, all started now or later, were served by the primary (after a failback). */

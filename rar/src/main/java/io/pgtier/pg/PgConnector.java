@@ -68,7 +68,7 @@ public final class PgConnector implements Connector<PgPhysical> {
         PGXADataSource source = sources.get(tier.id());
         XAConnection xa = user == null ? source.getXAConnection() : source.getXAConnection(user, password);
         try {
-            return new PgPhysical(xa, xa.getConnection());
+            return PgPhysical.of(xa);
         } catch (SQLException | RuntimeException e) {
             xa.close();
             throw e;

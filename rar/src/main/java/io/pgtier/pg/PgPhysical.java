@@ -9,8 +9,20 @@ import javax.sql.XAConnection;
  * taken from it. pgjdbc closes the previous logical connection whenever {@code getConnection()} is
  * called again, so it is taken exactly once, here, and shared by every handle of the managed
  * connection. The same object serves XA, local and no transactions: the container chooses.
+ *
+ * <p>The logical connection is pgjdbc's reflective proxy (it guards XA state); {@code session} is
+ * the connection behind it, for the state reads the pool makes on every checkout and return
+ * ({@code isClosed}, {@code getAutoCommit}, {@code isReadOnly}), which need no guarding.
  */
-public record PgPhysical(XAConnection xa, Connection logical) {
+public record PgPhysical(XAConnection xa, Connection logical, Connection session) {
+
+    /** Takes the logical connection of {@code xa} and the session behind it. */
+    public static PgPhysical of(XAConnection xa) throws SQLException {
+        Connection logical = xa.getConnection();
+        Connection session = logical.isWrapperFor(org.postgresql.PGConnection.class)
+                ? (Connection) logical.unwrap(org.postgresql.PGConnection.class) : logical;
+        return new PgPhysical(xa, logical, session);
+    }
 
     /** Closes the session; never throws (the server may already be gone). */
     public void closeQuietly() {

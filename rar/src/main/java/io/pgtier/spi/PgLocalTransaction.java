@@ -33,7 +33,7 @@ final class PgLocalTransaction implements LocalTransaction {
         }
         Connection c = owner.logical();
         try {
-            if (!c.getAutoCommit()) {
+            if (!owner.session().getAutoCommit()) {
                 throw new LocalTransactionException(Messages.applicationTransactionOpen(pool));
             }
             c.setAutoCommit(false);

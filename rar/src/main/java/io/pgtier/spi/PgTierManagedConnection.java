@@ -89,6 +89,11 @@ final class PgTierManagedConnection implements ManagedConnection {
         return physical.logical();
     }
 
+    /** The session behind {@link #logical()}, for cheap state reads only (see {@link PgPhysical}). */
+    Connection session() {
+        return physical.session();
+    }
+
     Tier tier() {
         return tier;
     }
@@ -297,7 +302,7 @@ final class PgTierManagedConnection implements ManagedConnection {
             return "older than maxLifetimeSeconds";
         }
         try {
-            if (physical.logical().isClosed()) {
+            if (physical.session().isClosed()) {
                 return "session closed";
             }
         } catch (SQLException e) {
@@ -324,12 +329,13 @@ final class PgTierManagedConnection implements ManagedConnection {
             return;
         }
         Connection c = physical.logical();
+        Connection state = physical.session();
         try {
-            if (!c.getAutoCommit()) {
+            if (!state.getAutoCommit()) {
                 c.rollback();
                 c.setAutoCommit(true);
             }
-            if (c.isReadOnly()) {
+            if (state.isReadOnly()) {
                 c.setReadOnly(false);
             }
             if (sessionChanged) {

@@ -164,6 +164,7 @@ public class PgTierManagedConnectionFactory
 
     private transient PgTierResourceAdapter adapter;
     private transient volatile PoolRuntime runtime;
+    private transient volatile List<Object> frozenIdentity;
     private transient PrintWriter logWriter;
 
     // ---- lifecycle
@@ -176,6 +177,7 @@ public class PgTierManagedConnectionFactory
         }
         this.adapter = pgtier;
         this.runtime = null;
+        this.frozenIdentity = null;
         runtime();
     }
 
@@ -275,8 +277,17 @@ public class PgTierManagedConnectionFactory
 
     // ---- JavaBean identity: JCA requires equals/hashCode over the configuration
 
+    /**
+     * The configuration as a list. Payara compares factories on every allocation (and again for
+     * container sign-on), so once the runtime exists — the configuration is in use, and a later
+     * setter could not change it — the list is kept rather than rebuilt for each comparison.
+     */
     private List<Object> identity() {
-        return Arrays.asList(poolName, purpose, primaryUrl, backupUrl, failoverUrl, user, password,
+        List<Object> frozen = frozenIdentity;
+        if (frozen != null) {
+            return frozen;
+        }
+        List<Object> current = Arrays.asList(poolName, purpose, primaryUrl, backupUrl, failoverUrl, user, password,
                 backupUser, backupPassword, failoverUser, failoverPassword,
                 primaryMaxConnections, backupMaxConnections, failoverMaxConnections,
                 connectTimeoutSeconds, loginTimeoutSeconds, socketTimeoutSeconds, validationTimeoutSeconds, tcpKeepAlive,
@@ -284,11 +295,15 @@ public class PgTierManagedConnectionFactory
                 breakerFailureRateThreshold, breakerSlidingWindowSize, breakerMinimumNumberOfCalls,
                 breakerWaitInOpenStateSeconds, breakerPermittedCallsInHalfOpenState,
                 closeLeakedConnections, connectRetryBudgetMillis);
+        if (runtime != null) {
+            frozenIdentity = current;
+        }
+        return current;
     }
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof PgTierManagedConnectionFactory that && identity().equals(that.identity());
+        return this == other || other instanceof PgTierManagedConnectionFactory that && identity().equals(that.identity());
     }
 
     @Override
