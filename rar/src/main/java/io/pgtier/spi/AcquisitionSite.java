@@ -5,12 +5,14 @@ import java.util.Arrays;
 /**
  * Where a bean got a connection: the first stack frame that is neither the adapter's nor the
  * container's, e.g. {@code io.acme.OrderBean.place(OrderBean.java:42)}. Taken only for handles
- * created inside a container transaction (those are the ones closed for the bean if it forgets).
+ * created inside a container transaction (those are the ones closed for the bean if it forgets), and
+ * only when the pool's {@code recordAcquisitionSite} is on.
  *
  * <p>Capturing keeps a {@link Throwable}: the JVM records its raw backtrace cheaply at construction,
  * and decodes it into frames only when a leak is reported. Walking the frames at every
  * acquisition (a {@code StackWalker} through Payara's deep allocation stack) cost about 35 µs per
- * call inside a transaction; the raw backtrace costs a fraction of that (see docs/BENCHMARKS.md).
+ * call inside a transaction; the raw backtrace costs about 5 µs, still enough that the benchmark
+ * (docs/BENCHMARKS.md) showed it, which is why recording is off by default.
  */
 final class AcquisitionSite {
 

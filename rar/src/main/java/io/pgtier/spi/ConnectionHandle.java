@@ -46,7 +46,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         this.owner = newOwner;
     }
 
-    /** This handle was created inside a container transaction, at {@code site}: it is closed when that ends. */
+    /** This handle was created inside a container transaction, at {@code site} if recorded: it is closed when that ends. */
     void enteredTransaction(Object transactionKey, AcquisitionSite site) {
         this.transaction = transactionKey;
         this.acquiredAt = site;
@@ -56,8 +56,10 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         return transaction;
     }
 
+    /** Where the bean acquired it, or how to find out. */
     String acquiredAt() {
-        return String.valueOf(acquiredAt);
+        AcquisitionSite site = acquiredAt;
+        return site == null ? "(not recorded: set recordAcquisitionSite=true to log where)" : site.toString();
     }
 
     @Override

@@ -125,7 +125,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         if (pool.closesLeaksAtCompletion()) {
             Object transaction = pool.transactionKey();
             if (transaction != null) {
-                handle.enteredTransaction(transaction, AcquisitionSite.capture());
+                handle.enteredTransaction(transaction, pool.recordsAcquisitionSite() ? AcquisitionSite.capture() : null);
                 watch(transaction);
             }
         }

@@ -131,6 +131,10 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         return settings.closeLeakedConnections();
     }
 
+    boolean recordsAcquisitionSite() {
+        return settings.recordAcquisitionSite();
+    }
+
     /** The caller's JTA transaction key, or {@code null} outside a transaction (or a container). */
     Object transactionKey() {
         TransactionSynchronizationRegistry registry = adapter.transactions();

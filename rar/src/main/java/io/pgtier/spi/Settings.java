@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endpoints, PgConnector.Options options,
                 int validationTimeoutSeconds, int failbackAfterSeconds, int maxLifetimeSeconds, BreakerConfig breaker,
-                boolean closeLeakedConnections, int connectRetryBudgetMillis) {
+                boolean closeLeakedConnections, boolean recordAcquisitionSite, int connectRetryBudgetMillis) {
 
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)((?:ssl)?password=)[^&]*");
 
@@ -69,6 +69,7 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
                 check.range("maxLifetimeSeconds", f.getMaxLifetimeSeconds(), 0, 604_800),
                 breaker,
                 check.flag("closeLeakedConnections", f.getCloseLeakedConnections()),
+                check.flag("recordAcquisitionSite", f.getRecordAcquisitionSite()),
                 check.range("connectRetryBudgetMillis", f.getConnectRetryBudgetMillis(), 0, 60_000));
     }
 
