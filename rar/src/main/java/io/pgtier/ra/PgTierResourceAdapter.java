@@ -68,7 +68,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             description = "Failed probes in a row before a tier is declared down and its breaker opened (1-100).")
     private Integer probeFailuresBeforeDown = 2;
 
-    private final transient TierRegistry tiers = new TierRegistry(PgTierResourceAdapter::logTransition);
+    private final transient TierRegistry tiers = new TierRegistry(this::onBreakerTransition);
     private transient volatile TransactionSynchronizationRegistry transactions;
     private transient volatile HealthMonitor monitor;
     private transient Timer timer;
@@ -222,10 +222,25 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         return new XAResource[0];
     }
 
-    private static void logTransition(io.pgtier.api.TierId tier, io.pgtier.api.BreakerState from,
+    /**
+     * Logs every breaker transition. When a tier's breaker closes after its half-open trials (the
+     * tier up and past any failback probation), the connections its pools opened on lower tiers
+     * meanwhile — while only the trial calls could reach it — are retired as they are returned, so
+     * that work goes back to it; otherwise they would stay on the lower tier until their lifetime.
+     * Runs under the breaker's lock: it only bumps generations.
+     */
+    private void onBreakerTransition(io.pgtier.api.TierId id, io.pgtier.api.BreakerState from,
             io.pgtier.api.BreakerState to) {
         LOG.log(to == io.pgtier.api.BreakerState.OPEN ? Level.WARNING : Level.INFO,
-                "pgtier: breaker of tier {0}: {1} -> {2}", new Object[] {tier.label(), from, to});
+                "pgtier: breaker of tier {0}: {1} -> {2}", new Object[] {id.label(), from, to});
+        if (from != io.pgtier.api.BreakerState.HALF_OPEN || to != io.pgtier.api.BreakerState.CLOSED) {
+            return;
+        }
+        boolean serving = tiers.all().stream().anyMatch(t -> t.id() == id
+                && t.state() == io.pgtier.api.TierState.UP && !t.onProbation());
+        if (serving) {
+            tiers.all().stream().filter(lower -> lower.id().compareTo(id) > 0).forEach(io.pgtier.tier.Tier::retireConnections);
+        }
     }
 
     public Integer getHealthCheckIntervalSeconds() {
