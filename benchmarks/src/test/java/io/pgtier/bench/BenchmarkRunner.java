@@ -422,7 +422,7 @@ public final class BenchmarkRunner {
                 String.format(Locale.ROOT, "%.0f ms median, %.0f ms max", hangTimes[hangTimes.length / 2], hangTimes[hangTimes.length - 1]),
                 hangTimes[hangTimes.length - 1] <= hangLimit);
         target("adapter heap, three tiers and 20 connections, ≤ 5 MB", String.format(Locale.ROOT,
-                "%.0f KB for 7 tiers and 56 connections (shallow)", adapterHeapKb), adapterHeapKb <= 5 * 1024);
+                "%.0f KB for %d tiers and 56 connections (shallow)", adapterHeapKb, TIERS), adapterHeapKb <= 5 * 1024);
         target("idle monitor ≤ 1 % of a core", String.format(Locale.ROOT, "%.2f %% (%d tiers every second); %.3f %% at the"
                 + " defaults (3 tiers, 5 s)", monitorCorePercent, TIERS, defaultCorePercent), monitorCorePercent <= 1.0);
     }
