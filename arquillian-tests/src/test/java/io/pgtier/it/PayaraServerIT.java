@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import io.pgtier.harness.PgHarness;
 import io.pgtier.harness.PgServer;
 import java.io.IOException;
+import java.net.CookieManager;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
@@ -21,7 +22,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -118,6 +121,34 @@ class PayaraServerIT {
 
     @Test
     @Order(4)
+    @DisplayName("the admin console's Additional Properties page of the pool lists the pgtier properties and values, the password masked as its alias")
+    void consoleListsTheProperties() {
+        // The page is rendered on the server (JSF), so what a browser shows is in the HTML.
+        HttpClient console = HttpClient.newBuilder().cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(10)).build();
+        String base = "http://localhost:" + domain.adminPort();
+        // The console deploys itself on first use: its login form appears after a loading page.
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> send(console, HttpRequest.newBuilder(URI.create(base + "/")).GET()).body().contains("j_security_check"));
+        send(console, HttpRequest.newBuilder(URI.create(base + "/j_security_check"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("j_username=admin&j_password=&loginButton=Login")));
+
+        String page = send(console, HttpRequest.newBuilder(
+                URI.create(base + "/jca/connectorConnectionPoolProperty.jsf?name=pgtier-rw")).GET()).body();
+
+        assertThat(page).contains("Additional Properties");
+        for (String property : List.of("poolName", "purpose", "primaryUrl", "user", "password")) {
+            assertThat(page).as("a row for %s", property).contains("value=\"" + property + "\"");
+        }
+        assertThat(page).containsPattern("(?s)value=\"primaryUrl\".{0,800}?value=\"" + Pattern.quote(primary.jdbcUrl()) + "\"");
+        assertThat(page).as("confidential: a password field holding the alias")
+                .containsPattern("type=\"password\"[^>]*value=\"\\$\\{ALIAS=pgtier-db\\}\"");
+        assertThat(page).doesNotContain(PgHarness.PASSWORD);
+    }
+
+    @Test
+    @Order(5)
     @DisplayName("a pool with a bad property fails its ping naming the property, the value and what is allowed; the others keep working")
     void badPropertyFailsAtCreation() throws SQLException {
         domain.asadmin("create-connector-connection-pool", "--raname", "pgtier#pgtier-rar",
@@ -140,7 +171,7 @@ class PayaraServerIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     @DisplayName("a property changed with asadmin set, then through REST, takes effect as Payara documents: new lookups at once, injected beans after re-enabling")
     void propertyChangeTakesEffect() throws SQLException {
         domain.asadmin("set", "resources.connector-connection-pool.pgtier-rw.property.primaryUrl=" + other.jdbcUrl()).orFail("set");
@@ -170,7 +201,7 @@ class PayaraServerIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     @DisplayName("uninstall.sh and stop-domain leave nothing: no application, pool, alias, session or server process")
     void uninstallsAndStops() throws Exception {
         PayaraDomain.Result uninstall = domain.script(scripts().resolve("uninstall.sh"), Map.of());
@@ -196,24 +227,27 @@ class PayaraServerIT {
         domain.asadmin("enable", "pgtier").orFail("enable");
     }
 
-    private HttpResponse<String> rest(String method, String path, String json) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + domain.adminPort() + path))
-                .header("Accept", "application/json")
-                .header("X-Requested-By", "pgtier-tests")
-                .timeout(Duration.ofSeconds(60));
-        if (json == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
-        }
+    private static HttpResponse<String> send(HttpClient client, HttpRequest.Builder request) {
         try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return client.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private HttpResponse<String> rest(String method, String path, String json) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + domain.adminPort() + path))
+                .header("Accept", "application/json")
+                .header("X-Requested-By", "pgtier-tests");
+        if (json == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+        }
+        return send(HTTP, request);
     }
 
     /** Sessions of any pgtier pool or monitor on a server. */
