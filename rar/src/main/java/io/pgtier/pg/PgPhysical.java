@@ -24,6 +24,11 @@ public record PgPhysical(XAConnection xa, Connection logical, Connection session
         return new PgPhysical(xa, logical, session);
     }
 
+    /** The server a connection reached, {@code host:port} as the driver resolved its URL. */
+    public static String serverOf(Connection connection) throws SQLException {
+        return connection.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor().getHostSpec().toString();
+    }
+
     /** Closes the session; never throws (the server may already be gone). */
     public void closeQuietly() {
         try {

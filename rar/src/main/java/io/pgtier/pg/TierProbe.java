@@ -17,10 +17,12 @@ public final class TierProbe {
 
     /**
      * What a probe saw: the role, a standby's unreplayed WAL in bytes (0 on a writable server), how
-     * long it took, and when the server process started — by the server's clock (to compare two
-     * probes exactly) and by ours (to compare with when our sessions were opened).
+     * long it took, which server answered ({@code host:port} as the driver reached it: a URL may list
+     * several), and when that server's current run began — by its clock (to compare two probes
+     * exactly) and by ours (to compare with when our sessions were opened).
      */
-    public record Result(Role role, long lagBytes, long latencyMicros, long serverStartMillis, long serverStartLocalMillis) {
+    public record Result(Role role, long lagBytes, long latencyMicros, String server, long runStartMillis,
+                         long runStartLocalMillis) {
     }
 
     private static final String QUERY = "SELECT pg_is_in_recovery() OR current_setting('default_transaction_read_only')::bool,"
@@ -28,7 +30,12 @@ public final class TierProbe {
             // received-but-not-replayed WAL; the receive position can trail replay right after a restart: clamp at 0
             + " THEN GREATEST(COALESCE(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0), 0)::bigint"
             + " ELSE 0 END,"
-            + " (extract(epoch FROM pg_postmaster_start_time()) * 1000)::bigint,"
+            // The current run began when the checkpointer started: at server start, and again when the
+            // postmaster re-initialised after a backend crashed (every session ended, postmaster start
+            // time unchanged). Only roles allowed to see background processes (pg_read_all_stats, a
+            // superuser) can read it; others fall back to the postmaster's start, which misses a re-init.
+            + " (extract(epoch FROM COALESCE((SELECT backend_start FROM pg_stat_activity WHERE backend_type = 'checkpointer'),"
+            + " pg_postmaster_start_time())) * 1000)::bigint,"
             + " (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
     private final PGSimpleDataSource source = new PGSimpleDataSource();
@@ -54,9 +61,10 @@ public final class TierProbe {
             rs.next();
             long localNow = System.currentTimeMillis();
             Role role = rs.getBoolean(1) ? Role.STANDBY : Role.WRITABLE;
-            long serverStart = rs.getLong(3);
+            long runStart = rs.getLong(3);
             long serverAhead = rs.getLong(4) - localNow;
-            return new Result(role, rs.getLong(2), (System.nanoTime() - start) / 1_000, serverStart, serverStart - serverAhead);
+            return new Result(role, rs.getLong(2), (System.nanoTime() - start) / 1_000, PgPhysical.serverOf(c),
+                    runStart, runStart - serverAhead);
         }
     }
 }

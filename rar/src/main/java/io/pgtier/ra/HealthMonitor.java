@@ -44,8 +44,8 @@ public final class HealthMonitor {
     private static final class Probing {
         final TierProbe probe;
         final AtomicInteger consecutiveFailures = new AtomicInteger();
-        /** The server's start time (its own clock) at the last good probe; 0 before the first. */
-        volatile long serverStartMillis;
+        /** Per server the tier's URL reached, when its current run began (its own clock), at the last good probe. */
+        final Map<String, Long> runStarts = new ConcurrentHashMap<>();
         volatile boolean inFlight;
 
         Probing(TierProbe probe) {
@@ -142,12 +142,11 @@ public final class HealthMonitor {
         tier.recordRole(result.role());
         tier.recordLag(result.lagBytes());
         tier.recordProbeLatency(result.latencyMicros());
-        long previousStart = p.serverStartMillis;
-        p.serverStartMillis = result.serverStartMillis();
-        if (previousStart != 0 && previousStart != result.serverStartMillis()) {
-            LOG.warning(() -> "pgtier monitor: the server of tier " + tier.id().label()
-                    + " restarted since the last probe; the sessions opened before are ended");
-            onDown.serverRestarted(tier, result.serverStartLocalMillis());
+        Long previousRun = p.runStarts.put(result.server(), result.runStartMillis());
+        if (previousRun != null && previousRun != result.runStartMillis()) {
+            LOG.warning(() -> "pgtier monitor: server " + result.server() + " of tier " + tier.id().label()
+                    + " restarted since the last probe; the sessions opened on it before are ended");
+            onDown.serverRestarted(tier, result.server(), result.runStartLocalMillis());
         }
         if (p.consecutiveFailures.getAndSet(0) >= failuresBeforeDown) {
             LOG.info(() -> "pgtier monitor: tier " + tier.id().label() + " answers again (" + result.role() + ")");
@@ -174,11 +173,7 @@ public final class HealthMonitor {
      * retired as they are returned (never taken from a bean), and new ones go to it.
      */
     private void failBackTo(Tier tier) {
-        for (Tier lower : tiers.all()) {
-            if (lower.id().compareTo(tier.id()) > 0) {
-                lower.retireConnections();
-            }
-        }
+        tiers.retireBelow(tier);
         LOG.info(() -> "pgtier monitor: failback to tier " + tier.id().label()
                 + ": connections on lower tiers are retired as they are returned");
     }

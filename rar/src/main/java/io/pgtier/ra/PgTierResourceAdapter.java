@@ -68,7 +68,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             description = "Failed probes in a row before a tier is declared down and its breaker opened (1-100).")
     private Integer probeFailuresBeforeDown = 2;
 
-    private final transient TierRegistry tiers = new TierRegistry(this::onBreakerTransition);
+    private final transient TierRegistry tiers = new TierRegistry(PgTierResourceAdapter::logTransition, this::trialsPassed);
     private transient volatile TransactionSynchronizationRegistry transactions;
     private transient volatile HealthMonitor monitor;
     private transient Timer timer;
@@ -94,8 +94,8 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             }
 
             @Override
-            public void serverRestarted(io.pgtier.tier.Tier tier, long startedAtMillis) {
-                tellListeners(tier, listener -> listener.serverRestarted(tier, startedAtMillis));
+            public void serverRestarted(io.pgtier.tier.Tier tier, String server, long startedAtMillis) {
+                tellListeners(tier, listener -> listener.serverRestarted(tier, server, startedAtMillis));
             }
         });
         try {
@@ -222,24 +222,22 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         return new XAResource[0];
     }
 
-    /**
-     * Logs every breaker transition. When a tier's breaker closes after its half-open trials (the
-     * tier up and past any failback probation), the connections its pools opened on lower tiers
-     * meanwhile — while only the trial calls could reach it — are retired as they are returned, so
-     * that work goes back to it; otherwise they would stay on the lower tier until their lifetime.
-     * Runs under the breaker's lock: it only bumps generations.
-     */
-    private void onBreakerTransition(io.pgtier.api.TierId id, io.pgtier.api.BreakerState from,
+    private static void logTransition(io.pgtier.api.TierId tier, io.pgtier.api.BreakerState from,
             io.pgtier.api.BreakerState to) {
         LOG.log(to == io.pgtier.api.BreakerState.OPEN ? Level.WARNING : Level.INFO,
-                "pgtier: breaker of tier {0}: {1} -> {2}", new Object[] {id.label(), from, to});
-        if (from != io.pgtier.api.BreakerState.HALF_OPEN || to != io.pgtier.api.BreakerState.CLOSED) {
-            return;
-        }
-        boolean serving = tiers.all().stream().anyMatch(t -> t.id() == id
-                && t.state() == io.pgtier.api.TierState.UP && !t.onProbation());
-        if (serving) {
-            tiers.all().stream().filter(lower -> lower.id().compareTo(id) > 0).forEach(io.pgtier.tier.Tier::retireConnections);
+                "pgtier: breaker of tier {0}: {1} -> {2}", new Object[] {tier.label(), from, to});
+    }
+
+    /**
+     * A tier's breaker closed after its half-open trials. Meanwhile only the trial calls reached it
+     * and the pools opened their other new connections on lower tiers; unless the tier is down or
+     * still on failback probation (the monitor then fails back when it ends), those are retired as
+     * they are returned, so the work goes back to it instead of staying below until its lifetime.
+     * Runs under the breaker's lock: it only bumps generations.
+     */
+    private void trialsPassed(io.pgtier.tier.Tier tier) {
+        if (tier.state() == io.pgtier.api.TierState.UP && !tier.onProbation()) {
+            tiers.retireBelow(tier);
         }
     }
 

@@ -14,11 +14,12 @@ public interface TierDownListener {
     void tierDown(Tier tier);
 
     /**
-     * The server behind {@code tier} started at {@code startedAtMillis} (our clock) after sessions
-     * were opened on its previous run: those sessions are gone, the newer ones are fine. Runs on the
-     * monitor's thread, as {@link #tierDown}.
+     * {@code server} ({@code host:port}) of {@code tier} began a new run at {@code startedAtMillis}
+     * (our clock) — restarted, or re-initialised after a backend crashed — after sessions were
+     * opened on its previous run: those sessions are gone, the newer ones and those on other
+     * servers of the tier's URL are fine. Runs on the monitor's thread, as {@link #tierDown}.
      */
-    default void serverRestarted(Tier tier, long startedAtMillis) {
+    default void serverRestarted(Tier tier, String server, long startedAtMillis) {
         // a listener without sessions of its own has nothing to end
     }
 }

@@ -1,5 +1,6 @@
 package io.pgtier.ra;
 
+import io.pgtier.api.BreakerState;
 import io.pgtier.api.TierId;
 import io.pgtier.tier.Breaker;
 import io.pgtier.tier.BreakerConfig;
@@ -25,16 +26,25 @@ public final class TierRegistry {
 
     private final Map<Key, Tier> tiers = new ConcurrentHashMap<>();
     private final BreakerListener listener;
+    private final java.util.function.Consumer<Tier> closedAfterTrials;
 
     public TierRegistry(BreakerListener listener) {
+        this(listener, tier -> { });
+    }
+
+    /**
+     * @param closedAfterTrials told, under the breaker's lock, when a tier's breaker closes after
+     *                          its half-open trials passed
+     */
+    public TierRegistry(BreakerListener listener, java.util.function.Consumer<Tier> closedAfterTrials) {
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.closedAfterTrials = Objects.requireNonNull(closedAfterTrials, "closedAfterTrials");
     }
 
     /** The shared tier for this endpoint; {@link IllegalArgumentException} when its cap disagrees. */
     public Tier tier(TierId id, TierEndpoint endpoint, BreakerConfig breaker) {
         Key key = new Key(id, endpoint.url(), endpoint.user());
-        Tier tier = tiers.computeIfAbsent(key,
-                k -> new Tier(id, endpoint, new Breaker(id, breaker, System::nanoTime, listener)));
+        Tier tier = tiers.computeIfAbsent(key, k -> newTier(id, endpoint, breaker));
         int cap = tier.endpoint().maxConnections();
         if (cap != endpoint.maxConnections()) {
             throw new IllegalArgumentException("the " + id.label() + " tier " + endpoint.safeUrl()
@@ -46,5 +56,30 @@ public final class TierRegistry {
 
     public List<Tier> all() {
         return List.copyOf(tiers.values());
+    }
+
+    /**
+     * Retires the connections of every tier below {@code tier} (a later id), as they are returned:
+     * work moves back up to it (failback). Every pool of the adapter is concerned, since tiers are
+     * shared; a pool whose own higher tier is not back simply reconnects to where it was.
+     */
+    public void retireBelow(Tier tier) {
+        for (Tier lower : tiers.values()) {
+            if (lower.id().compareTo(tier.id()) > 0) {
+                lower.retireConnections();
+            }
+        }
+    }
+
+    private Tier newTier(TierId id, TierEndpoint endpoint, BreakerConfig config) {
+        Tier[] self = new Tier[1];
+        Breaker breaker = new Breaker(id, config, System::nanoTime, (tierId, from, to) -> {
+            listener.onTransition(tierId, from, to);
+            if (from == BreakerState.HALF_OPEN && to == BreakerState.CLOSED && self[0] != null) {
+                closedAfterTrials.accept(self[0]);
+            }
+        });
+        self[0] = new Tier(id, endpoint, breaker);
+        return self[0];
     }
 }

@@ -61,6 +61,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     private final long generation;
     private final long createdNanos;
     private final long openedAtMillis;
+    private final String server;
     private final Credentials credentials;
     private final Set<ConnectionHandle> handles = ConcurrentHashMap.newKeySet();
     private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
@@ -82,6 +83,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         this.createdNanos = System.nanoTime();
         // After the session was opened: one opened on a server that since restarted is older than its start.
         this.openedAtMillis = System.currentTimeMillis();
+        this.server = serverOf(physical);
         this.localTransaction = new PgLocalTransaction(this);
     }
 
@@ -101,6 +103,19 @@ final class PgTierManagedConnection implements ManagedConnection {
     /** When the session was opened, by the wall clock (compared with a server's start time). */
     long openedAtMillis() {
         return openedAtMillis;
+    }
+
+    /** The server ({@code host:port}) the session is on; one of the tier URL's hosts. */
+    String server() {
+        return server;
+    }
+
+    private static String serverOf(PgPhysical physical) {
+        try {
+            return PgPhysical.serverOf(physical.session());
+        } catch (SQLException | RuntimeException e) {
+            return "";
+        }
     }
 
     PoolRuntime pool() {

@@ -84,11 +84,11 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         }
     }
 
-    /** The tier's server restarted: end the sessions opened before it did, which it no longer has. */
+    /** A server of the tier began a new run: end the sessions opened on it before, which it no longer has. */
     @Override
-    public void serverRestarted(Tier tier, long startedAtMillis) {
+    public void serverRestarted(Tier tier, String server, long startedAtMillis) {
         for (PgTierManagedConnection connection : live) {
-            if (connection.tier() == tier && connection.openedAtMillis() < startedAtMillis) {
+            if (connection.tier() == tier && server.equals(connection.server()) && connection.openedAtMillis() < startedAtMillis) {
                 connection.abortForTierDown();
             }
         }

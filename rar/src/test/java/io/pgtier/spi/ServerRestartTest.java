@@ -76,4 +76,57 @@ class ServerRestartTest {
             }
         }
     }
+
+    @Test
+    @DisplayName("a backend crash re-initialises the server (postmaster start time unchanged): seen, and the lost sessions ended")
+    void backendCrashIsSeen() throws Exception {
+        PgServer primary = harness.startPrimary("reinit-primary");
+        PgTierManagedConnectionFactory factory = TestPool.factory("reinit", "READ_WRITE", primary.jdbcUrl(), null, null);
+        try (TestPool pool = TestPool.start(factory)) {
+            Tier tier = pool.adapter.tiers().all().iterator().next();
+            PoolRuntime runtime = factory.runtime();
+            java.util.List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            io.pgtier.ra.TierDownListener recording = new io.pgtier.ra.TierDownListener() {
+                @Override
+                public void tierDown(Tier t) {
+                    told.add("down");
+                    runtime.tierDown(t);
+                }
+
+                @Override
+                public void serverRestarted(Tier t, String server, long startedAtMillis) {
+                    told.add("restarted " + server);
+                    runtime.serverRestarted(t, server, startedAtMillis);
+                }
+            };
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), Runnable::run, 2, 2, recording);
+            pool.connection().close();
+            monitor.round();
+            assertThat(tier.openConnections()).isEqualTo(1);
+
+            // SIGKILL of one backend (its session kept open until then): the postmaster ends every
+            // session and re-initialises.
+            try (Connection victim = primary.connect(); Statement s = victim.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                ProcessHandle.of(rs.getLong(1)).orElseThrow().destroyForcibly();
+            } catch (java.sql.SQLException closingTheKilledSession) {
+                // its socket is gone
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> {
+                        try (Connection c = primary.connect()) {
+                            return c.isValid(2);
+                        }
+                    });
+            monitor.round();
+
+            assertThat(told).as("a restart, not a down verdict").containsExactly("restarted 127.0.0.1:" + primary.port());
+            assertThat(tier.openConnections()).as("the lost session's slot is free").isZero();
+            try (Connection next = pool.connection()) {
+                assertThat(serverPort(next)).isEqualTo(primary.port());
+            }
+            assertThat(sessionsOn(primary, "reinit")).isEqualTo(tier.openConnections());
+        }
+    }
 }
