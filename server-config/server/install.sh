@@ -6,7 +6,8 @@
 #   PGTIER_USER=app PGTIER_PASSWORD=... server-config/server/install.sh ear/target/pgtier.ear
 #
 # ASADMIN names the asadmin command and its connection options (default: "asadmin"), e.g.
-# ASADMIN="/opt/payara6/bin/asadmin --port 4848". The URLs and user are written into the pools;
+# ASADMIN="/opt/payara6/bin/asadmin --port 4848"; on a domain with an admin password, name its
+# password file in ADMIN_PASSWORDFILE (not in ASADMIN). The URLs and user are written into the pools;
 # the password only into the domain's password alias "pgtier-db", which the pools reference as
 # ${ALIAS=pgtier-db}. PGTIER_BACKUP_URL and PGTIER_FAILOVER_URL may be empty (fewer tiers).
 # Undo everything with uninstall.sh.
@@ -25,12 +26,24 @@ escape() {
     printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/:/\\:/g' -e 's/=/\\=/g'
 }
 
-# The password goes through a file only asadmin reads, never a command line (visible in ps).
+case $PGTIER_PASSWORD in
+    *"
+"*) echo "install.sh: PGTIER_PASSWORD must be one line" >&2; exit 2 ;;
+esac
+
+# The password goes through a file only asadmin reads, never a command line (visible in ps). The
+# file is read as Java properties: a backslash is written doubled.
 secret=$(mktemp)
 trap 'rm -f "$secret"' EXIT
+trap 'exit 1' HUP INT TERM
 chmod 600 "$secret"
-printf 'AS_ADMIN_ALIASPASSWORD=%s\n' "$PGTIER_PASSWORD" > "$secret"
-if $asadmin list-password-aliases | grep -qx pgtier-db; then
+{
+    [ -z "${ADMIN_PASSWORDFILE:-}" ] || cat "$ADMIN_PASSWORDFILE"
+    printf 'AS_ADMIN_ALIASPASSWORD=%s\n' "$(printf '%s' "$PGTIER_PASSWORD" | sed 's/\\/\\\\/g')"
+} > "$secret"
+admin=""
+[ -z "${ADMIN_PASSWORDFILE:-}" ] || admin="--passwordfile $ADMIN_PASSWORDFILE"
+if $asadmin $admin list-password-aliases | grep -qx pgtier-db; then
     $asadmin --passwordfile "$secret" update-password-alias pgtier-db
 else
     $asadmin --passwordfile "$secret" create-password-alias pgtier-db
@@ -38,7 +51,7 @@ fi
 
 # Deployed disabled first: Payara checks every @Resource lookup of the beans when an application
 # loads, and the pools can only be created once the RAR they belong to is deployed. Enabled last.
-$asadmin deploy --enabled=false --name pgtier "$ear"
+$asadmin $admin deploy --enabled=false --name pgtier "$ear"
 
 # The RAR inside the EAR is "<application>#<rar module without .rar>".
 raname=pgtier#pgtier-rar
@@ -48,20 +61,22 @@ common="primaryUrl=$(escape "$PGTIER_PRIMARY_URL")"
 [ -z "$failover" ] || common="$common:failoverUrl=$(escape "$failover")"
 common="$common:user=$(escape "$PGTIER_USER"):password=\${ALIAS\\=pgtier-db}"
 
-$asadmin create-connector-connection-pool --raname "$raname" --connectiondefinition javax.sql.DataSource \
+$asadmin $admin create-connector-connection-pool --raname "$raname" --connectiondefinition javax.sql.DataSource \
     --transactionsupport LocalTransaction --steadypoolsize 2 --maxpoolsize 10 --poolresize 2 --idletimeout 300 \
     --maxwait 10000 --isconnectvalidatereq true --failconnection false --matchconnections true \
+    --lazyconnectionassociation false --lazyconnectionenlistment false --associatewiththread false \
     --property "poolName=pgtier-rw:purpose=READ_WRITE:$common" pgtier-rw
-$asadmin create-connector-resource --poolname pgtier-rw jca/pgtier
+$asadmin $admin create-connector-resource --poolname pgtier-rw jca/pgtier
 
-$asadmin create-connector-connection-pool --raname "$raname" --connectiondefinition javax.sql.DataSource \
+$asadmin $admin create-connector-connection-pool --raname "$raname" --connectiondefinition javax.sql.DataSource \
     --transactionsupport NoTransaction --steadypoolsize 1 --maxpoolsize 8 --poolresize 1 --idletimeout 300 \
     --maxwait 10000 --isconnectvalidatereq true --failconnection false --matchconnections true \
+    --lazyconnectionassociation false --lazyconnectionenlistment false --associatewiththread false \
     --property "poolName=pgtier-ro:purpose=READ_ONLY:$common" pgtier-ro
-$asadmin create-connector-resource --poolname pgtier-ro jca/pgtier-readonly
+$asadmin $admin create-connector-resource --poolname pgtier-ro jca/pgtier-readonly
 
-$asadmin enable pgtier
+$asadmin $admin enable pgtier
 
 # The RAR is running now: one connection through each pool proves URL, user and password.
-$asadmin ping-connection-pool pgtier-rw
-$asadmin ping-connection-pool pgtier-ro
+$asadmin $admin ping-connection-pool pgtier-rw
+$asadmin $admin ping-connection-pool pgtier-ro

@@ -64,6 +64,13 @@ final class PayaraDomain implements AutoCloseable {
         local("start-domain", "--domaindir", domains.toString(), name).orFail("start-domain");
     }
 
+    /** {@code stop-domain} as an operator runs it; {@link #close()} is the safety net that also kills. */
+    Result stop() {
+        Result stop = local("stop-domain", "--domaindir", domains.toString(), name);
+        started = stop.exitCode() != 0;
+        return stop;
+    }
+
     int adminPort() {
         return portBase + 48;
     }
@@ -141,14 +148,19 @@ final class PayaraDomain implements AutoCloseable {
         builder.environment().put("AS_JAVA", System.getProperty("java.home"));
         builder.redirectErrorStream(true);
         try {
-            Process process = builder.start();
-            process.getOutputStream().close();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(5, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                throw new IllegalStateException("timed out: " + builder.command());
+            // Output to a file, so the time limit below holds even if asadmin never closes its output.
+            Path output = Files.createTempFile("asadmin", ".out");
+            try {
+                Process process = builder.redirectOutput(output.toFile()).start();
+                process.getOutputStream().close();
+                if (!process.waitFor(5, TimeUnit.MINUTES)) {
+                    process.destroyForcibly();
+                    throw new IllegalStateException("timed out after 5 minutes: " + builder.command());
+                }
+                return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(output);
             }
-            return new Result(process.exitValue(), output);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

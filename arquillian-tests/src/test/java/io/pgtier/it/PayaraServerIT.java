@@ -76,7 +76,9 @@ class PayaraServerIT {
                 domain.close();
             }
         } finally {
-            harness.close();
+            if (harness != null) {
+                harness.close();
+            }
         }
     }
 
@@ -215,8 +217,10 @@ class PayaraServerIT {
         });
 
         ProcessHandle server = domain.process().orElseThrow();
-        domain.close();
-        assertThat(server.isAlive()).isFalse();
+        PayaraDomain.Result stop = domain.stop();
+        assertThat(stop.exitCode()).as(stop.output()).isZero();
+        assertThat(server.onExit().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).join().isAlive())
+                .as("the server process ended by itself").isFalse();
         assertThat(listening(domain.adminPort())).as("admin port closed").isFalse();
         assertThat(listening(domain.httpPort())).as("HTTP port closed").isFalse();
     }

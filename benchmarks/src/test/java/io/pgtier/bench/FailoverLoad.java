@@ -74,7 +74,10 @@ final class FailoverLoad implements AutoCloseable {
             recovered = everyCallerSucceededSince(faultAt);
         }
         restore.run();
-        long until = recovered == 0 ? System.nanoTime() : recovered;
+        if (recovered == 0) {
+            throw new IllegalStateException("a caller did not succeed again within 60 s of the fault");
+        }
+        long until = recovered;
         long failed = calls.stream().filter(c -> !c.ok() && c.endNanos() >= faultAt && c.endNanos() <= until).count();
         // A call that started after the fault and still succeeded on the primary would mean the fault did not take.
         long onPrimary = calls.stream().filter(c -> c.ok() && c.startNanos() >= faultAt && c.body().contains("\"primary\"")).count();

@@ -8,11 +8,10 @@ import java.util.Arrays;
  * created inside a container transaction (those are the ones closed for the bean if it forgets), and
  * only when the pool's {@code recordAcquisitionSite} is on.
  *
- * <p>Capturing keeps a {@link Throwable}: the JVM records its raw backtrace cheaply at construction,
- * and decodes it into frames only when a leak is reported. Walking the frames at every
- * acquisition (a {@code StackWalker} through Payara's deep allocation stack) cost about 35 µs per
- * call inside a transaction; the raw backtrace costs about 5 µs, still enough that the benchmark
- * (docs/BENCHMARKS.md) showed it, which is why recording is off by default.
+ * <p>Capturing keeps a {@link Throwable}: the JVM records its raw backtrace at construction, and
+ * decodes it into frames only when a leak is reported, which is cheaper than walking the frames
+ * of Payara's deep allocation stack at every acquisition. It still showed in the benchmark
+ * (docs/BENCHMARKS.md, "What the benchmark changed"), so recording is off by default.
  */
 final class AcquisitionSite {
 
