@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
@@ -47,6 +48,8 @@ public final class HealthMonitor {
         /** Per server the tier's URL reached, when its current run began (its own clock), at the last good probe. */
         final Map<String, Long> runStarts = new ConcurrentHashMap<>();
         volatile boolean inFlight;
+        /** The stalled execution a probe was last started for: one extra probe per stall, not one a second. */
+        volatile long stallProbedFor;
 
         Probing(TierProbe probe) {
             this.probe = probe;
@@ -70,17 +73,9 @@ public final class HealthMonitor {
         long cpuStart = threadCpuNanos();
         try {
             for (Tier tier : tiers.all()) {
-                Probing p = probing.computeIfAbsent(tier,
-                        t -> new Probing(new TierProbe(t.endpoint(), probeTimeoutSeconds, "pgtier-monitor")));
-                if (p.inFlight) {
-                    continue;
-                }
-                p.inFlight = true;
-                try {
-                    work.execute(() -> probe(tier, p));
-                } catch (RuntimeException rejected) {
-                    p.inFlight = false;
-                    LOG.log(Level.WARNING, "pgtier monitor: could not schedule the probe of tier " + tier.id().label(), rejected);
+                Probing p = probing(tier);
+                if (!p.inFlight) {
+                    start(tier, p);
                 }
             }
             lastRound = Instant.now();
@@ -88,6 +83,55 @@ public final class HealthMonitor {
             LOG.log(Level.WARNING, "pgtier monitor: round failed", e);
         } finally {
             cpuNanos.add(threadCpuNanos() - cpuStart);
+        }
+    }
+
+    /**
+     * Between rounds (the container's timer calls it every second): a statement that has been
+     * executing on an up tier for longer than the probe timeout may be blocked on a hung server, so
+     * that tier is probed now rather than at the next round. The probe decides, as in a round; a slow
+     * query on a healthy server costs one extra probe. Without this, work blocked on a hung server
+     * waits up to a whole interval before the first probe.
+     */
+    public void checkStalls() {
+        if (stopped) {
+            return;
+        }
+        long cpuStart = threadCpuNanos();
+        try {
+            long now = System.nanoTime();
+            long stalledAfter = TimeUnit.SECONDS.toNanos(probeTimeoutSeconds);
+            for (Tier tier : tiers.all()) {
+                if (tier.state() != io.pgtier.api.TierState.UP) {
+                    continue;
+                }
+                long since = onDown.oldestExecutionNanos(tier);
+                Probing p = probing(tier);
+                if (since != 0 && now - since >= stalledAfter && !p.inFlight && p.stallProbedFor != since) {
+                    p.stallProbedFor = since;
+                    LOG.fine(() -> "pgtier monitor: work on tier " + tier.id().label() + " has not returned for "
+                            + TimeUnit.NANOSECONDS.toMillis(now - since) + " ms; probing it now");
+                    start(tier, p);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "pgtier monitor: stall check failed", e);
+        } finally {
+            cpuNanos.add(threadCpuNanos() - cpuStart);
+        }
+    }
+
+    private Probing probing(Tier tier) {
+        return probing.computeIfAbsent(tier, t -> new Probing(new TierProbe(t.endpoint(), probeTimeoutSeconds, "pgtier-monitor")));
+    }
+
+    private void start(Tier tier, Probing p) {
+        p.inFlight = true;
+        try {
+            work.execute(() -> probe(tier, p));
+        } catch (RuntimeException rejected) {
+            p.inFlight = false;
+            LOG.log(Level.WARNING, "pgtier monitor: could not schedule the probe of tier " + tier.id().label(), rejected);
         }
     }
 

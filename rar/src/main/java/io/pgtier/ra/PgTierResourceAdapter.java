@@ -97,6 +97,15 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             public void serverRestarted(io.pgtier.tier.Tier tier, String server, long startedAtMillis) {
                 tellListeners(tier, listener -> listener.serverRestarted(tier, server, startedAtMillis));
             }
+
+            @Override
+            public long oldestExecutionNanos(io.pgtier.tier.Tier tier) {
+                long oldest = 0;
+                for (TierDownListener pool : listeners()) {
+                    oldest = TierDownListener.older(oldest, pool.oldestExecutionNanos(tier));
+                }
+                return oldest;
+            }
         });
         try {
             timer = context.createTimer();
@@ -110,6 +119,12 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
                 rounds.round();
             }
         }, 1_000L, interval * 1_000L);
+        timer.schedule(new TimerTask() {
+            @Override
+            public void run() {
+                rounds.checkStalls();
+            }
+        }, 1_000L, 1_000L);
         LOG.info("pgtier resource adapter started; health probes every " + interval + " s");
     }
 
@@ -182,12 +197,14 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         downListeners.add(listener);
     }
 
-    private void tellListeners(io.pgtier.tier.Tier tier, java.util.function.Consumer<TierDownListener> call) {
-        List<TierDownListener> listeners;
+    private List<TierDownListener> listeners() {
         synchronized (downListeners) {
-            listeners = List.copyOf(downListeners);
+            return List.copyOf(downListeners);
         }
-        for (TierDownListener listener : listeners) {
+    }
+
+    private void tellListeners(io.pgtier.tier.Tier tier, java.util.function.Consumer<TierDownListener> call) {
+        for (TierDownListener listener : listeners()) {
             try {
                 call.accept(listener);
             } catch (RuntimeException e) {

@@ -22,4 +22,20 @@ public interface TierDownListener {
     default void serverRestarted(Tier tier, String server, long startedAtMillis) {
         // a listener without sessions of its own has nothing to end
     }
+
+    /**
+     * When the oldest statement still executing on {@code tier} started ({@link System#nanoTime()}),
+     * or 0 when none is: lets the monitor probe a tier at once when work on it stops returning.
+     */
+    default long oldestExecutionNanos(Tier tier) {
+        return 0;
+    }
+
+    /** The older of two execution starts ({@link System#nanoTime()} values), 0 meaning none. */
+    static long older(long a, long b) {
+        if (a == 0) {
+            return b;
+        }
+        return b == 0 || a - b < 0 ? a : b;
+    }
 }

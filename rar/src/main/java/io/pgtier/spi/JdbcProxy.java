@@ -79,12 +79,21 @@ final class JdbcProxy implements InvocationHandler {
             default:
                 break;
         }
+        // A statement's execution is what blocks on a hung server: the monitor watches for one that does not return.
+        PgTierManagedConnection executing = target instanceof Statement && name.startsWith("execute") ? handle.owner() : null;
         Object result;
         try {
+            if (executing != null) {
+                executing.executionStarted();
+            }
             result = method.invoke(target, args);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             throw cause instanceof SQLException sql ? handle.onError(sql) : cause;
+        } finally {
+            if (executing != null) {
+                executing.executionEnded();
+            }
         }
         if (name.equals("close") && target instanceof Statement) {
             handle.untrack((Statement) proxy);

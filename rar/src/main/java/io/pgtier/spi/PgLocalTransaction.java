@@ -59,10 +59,15 @@ final class PgLocalTransaction implements LocalTransaction {
         }
         Connection c = owner.logical();
         try {
-            if (action.equals("commit")) {
-                c.commit();
-            } else {
-                c.rollback();
+            owner.executionStarted();
+            try {
+                if (action.equals("commit")) {
+                    c.commit();
+                } else {
+                    c.rollback();
+                }
+            } finally {
+                owner.executionEnded();
             }
             c.setAutoCommit(true);
         } catch (SQLException e) {

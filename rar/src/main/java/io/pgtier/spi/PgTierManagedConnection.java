@@ -72,6 +72,8 @@ final class PgTierManagedConnection implements ManagedConnection {
     private volatile boolean sessionChanged;
     private volatile Object watchedTransaction;
     private volatile boolean aborted;
+    /** {@link System#nanoTime()} when the statement now executing started; 0 when none is. */
+    private volatile long executingSince;
     private PrintWriter logWriter;
 
     PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
@@ -103,6 +105,20 @@ final class PgTierManagedConnection implements ManagedConnection {
     /** When the session was opened, by the wall clock (compared with a server's start time). */
     long openedAtMillis() {
         return openedAtMillis;
+    }
+
+    /** A statement (or commit) starts on the session; the monitor probes the tier if it does not return. */
+    void executionStarted() {
+        executingSince = System.nanoTime() | 1;
+    }
+
+    void executionEnded() {
+        executingSince = 0;
+    }
+
+    /** When the statement now executing started ({@link System#nanoTime()}), 0 when none is. */
+    long executingSince() {
+        return executingSince;
     }
 
     /** The server ({@code host:port}) the session is on; one of the tier URL's hosts. */

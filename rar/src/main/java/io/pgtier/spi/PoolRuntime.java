@@ -94,6 +94,18 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         }
     }
 
+    /** When the oldest statement still executing on {@code tier} in this pool started; 0 when none is. */
+    @Override
+    public long oldestExecutionNanos(Tier tier) {
+        long oldest = 0;
+        for (PgTierManagedConnection connection : live) {
+            if (connection.tier() == tier) {
+                oldest = io.pgtier.ra.TierDownListener.older(oldest, connection.executingSince());
+            }
+        }
+        return oldest;
+    }
+
     String name() {
         return settings.poolName();
     }

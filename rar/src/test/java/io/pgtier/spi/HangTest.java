@@ -85,4 +85,47 @@ class HangTest {
             work.shutdownNow();
         }
     }
+
+    @Test
+    @DisplayName("with no round due, a statement that does not return makes the monitor probe its tier at once: the bean gets 08006")
+    void stallTriggersAProbe() throws Exception {
+        PgServer primary = harness.startPrimary("stall-primary");
+        PgServer backup = harness.startPrimary("stall-backup");
+        PgTierManagedConnectionFactory factory = TestPool.factory("stall", "READ_WRITE", primary.jdbcUrl(), backup.jdbcUrl(), null);
+        factory.setSocketTimeoutSeconds(60);
+        ExecutorService work = Executors.newCachedThreadPool();
+        try (TestPool pool = TestPool.start(factory)) {
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), work, 1, 2, factory.runtime());
+            Connection blocked = pool.connection();
+            assertThat(serverPort(blocked)).isEqualTo(primary.port());
+
+            primary.hang();
+            long hungAt = System.nanoTime();
+            CompletableFuture<SQLException> bean = CompletableFuture.supplyAsync(() -> {
+                try {
+                    blocked.createStatement().execute("SELECT 1");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            }, work);
+            // What the adapter's timer does every second; no round() is ever called here.
+            while (!bean.isDone() && System.nanoTime() - hungAt < java.util.concurrent.TimeUnit.SECONDS.toNanos(20)) {
+                monitor.checkStalls();
+                Thread.sleep(200);
+            }
+
+            SQLException error = bean.get(1, java.util.concurrent.TimeUnit.SECONDS);
+            Duration took = Duration.ofNanos(System.nanoTime() - hungAt);
+            System.out.printf("[figures] hung primary, stall check only: blocked bean got %s after %d ms%n",
+                    error == null ? "no error" : error.getSQLState(), took.toMillis());
+            assertThat((Throwable) error).isNotNull();
+            assertThat(error.getSQLState()).isEqualTo("08006");
+            assertThat(took).as("stall after 1 s, then 2 probes x 1 s, plus slack").isLessThan(Duration.ofSeconds(6));
+            assertThat(monitor.lastRound()).as("no round ran").isNull();
+        } finally {
+            primary.resume();
+            work.shutdownNow();
+        }
+    }
 }
