@@ -322,7 +322,7 @@ public final class BenchmarkRunner {
         java.time.Duration processBefore = cpu(micro.pid());
         double monitorBefore = number(micro.get("monitor-cpu").body(), "micros");
         long start = System.nanoTime();
-        Thread.sleep(30_000);
+        Thread.sleep(30_000); // the measurement window itself: idle CPU over a fixed time, not a wait for something
         double monitorMicros = number(micro.get("monitor-cpu").body(), "micros") - monitorBefore;
         double processSeconds = cpu(micro.pid()).minus(processBefore).toNanos() / 1e9;
         double seconds = (System.nanoTime() - start) / 1e9;

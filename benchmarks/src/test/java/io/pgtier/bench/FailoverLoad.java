@@ -1,5 +1,7 @@
 package io.pgtier.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,32 +58,34 @@ final class FailoverLoad implements AutoCloseable {
      * success: a caller blocked on a hung route fails later than another caller's first success.
      */
     double[] measure(Runnable fault, Runnable restore) throws InterruptedException {
-        awaitPrimary();
+        await("the primary serving 20 calls in a row").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+                .until(this::primaryServesAgain);
+        calls.clear();
+        // Half a second of steady load on the primary, so the fault meets calls in flight as in production.
         Thread.sleep(500);
         long faultAt = System.nanoTime();
         fault.run();
-        long deadline = faultAt + Duration.ofSeconds(60).toNanos();
-        Optional<Call> first = Optional.empty();
-        while (first.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-            first = calls.stream().filter(c -> c.ok() && c.startNanos() >= faultAt && !c.body().contains("\"primary\""))
-                    .min(Comparator.comparingLong(Call::endNanos));
+        Call success;
+        long recovered;
+        try {
+            success = await("a success off the primary after the fault").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(5))
+                    .until(() -> firstSuccessOffPrimary(faultAt), Optional::isPresent).orElseThrow();
+            recovered = await("every caller succeeding again after the fault").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(5))
+                    .until(() -> everyCallerSucceededSince(faultAt), latest -> latest != 0);
+        } finally {
+            restore.run();
         }
-        Call success = first.orElseThrow(() -> new IllegalStateException("no success within 60 s of the fault"));
-        long recovered = 0;
-        while (recovered == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-            recovered = everyCallerSucceededSince(faultAt);
-        }
-        restore.run();
-        if (recovered == 0) {
-            throw new IllegalStateException("a caller did not succeed again within 60 s of the fault");
-        }
-        long until = recovered;
-        long failed = calls.stream().filter(c -> !c.ok() && c.endNanos() >= faultAt && c.endNanos() <= until).count();
+        long failed = calls.stream().filter(c -> !c.ok() && c.endNanos() >= faultAt && c.endNanos() <= recovered).count();
         // A call that started after the fault and still succeeded on the primary would mean the fault did not take.
         long onPrimary = calls.stream().filter(c -> c.ok() && c.startNanos() >= faultAt && c.body().contains("\"primary\"")).count();
         return new double[] {(success.endNanos() - faultAt) / 1e6, failed, onPrimary};
+    }
+
+    private Optional<Call> firstSuccessOffPrimary(long since) {
+        return calls.stream().filter(c -> c.ok() && c.startNanos() >= since && !c.body().contains("\"primary\""))
+                .min(Comparator.comparingLong(Call::endNanos));
     }
 
     /** When the last caller to do so got its first success after {@code since}; 0 while one has not. */
@@ -99,24 +103,14 @@ final class FailoverLoad implements AutoCloseable {
         return latest;
     }
 
-    /** Until 20 calls in a row, all started now or later, were served by the primary (after a failback). */
-    private void awaitPrimary() throws InterruptedException {
-        long since = System.nanoTime();
-        long deadline = since + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            List<Call> recent = calls.stream().filter(c -> c.startNanos() >= since)
-                    .sorted(Comparator.comparingLong(Call::endNanos)).toList();
-            int run = 0;
-            for (Call c : recent) {
-                run = c.ok() && c.body().contains("\"primary\"") ? run + 1 : 0;
-            }
-            if (run >= 20) {
-                calls.clear();
-                return;
-            }
-            Thread.sleep(50);
+    /** Whether the last 20 calls that ended were all served by the primary (after a failback). */
+    private boolean primaryServesAgain() {
+        List<Call> ended = calls.stream().sorted(Comparator.comparingLong(Call::endNanos)).toList();
+        int run = 0;
+        for (Call c : ended) {
+            run = c.ok() && c.body().contains("\"primary\"") ? run + 1 : 0;
         }
-        throw new IllegalStateException("the primary did not serve again within 120 s");
+        return run >= 20;
     }
 
     @Override

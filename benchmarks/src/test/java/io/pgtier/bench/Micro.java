@@ -1,5 +1,7 @@
 package io.pgtier.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -27,7 +29,7 @@ final class Micro implements AutoCloseable {
         this.log = log;
     }
 
-    static Micro start(Path deps, Path war, Path work, List<String> postBoot) throws IOException, InterruptedException {
+    static Micro start(Path deps, Path war, Path work, List<String> postBoot) throws IOException {
         Files.createDirectories(work);
         Path file = work.resolve("post-boot.asadmin");
         Files.write(file, postBoot);
@@ -43,22 +45,20 @@ final class Micro implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Micro micro = new Micro(process, port, log);
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("Payara Micro exited; see " + log);
-            }
-            try {
-                if (micro.get("ping").statusCode() == 200) {
-                    return micro;
-                }
-            } catch (UncheckedIOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(500);
+        try {
+            await("Payara Micro answering").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptionsInstanceOf(UncheckedIOException.class)
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException("Payara Micro exited; see " + log);
+                        }
+                        return micro.get("ping").statusCode() == 200;
+                    });
+            return micro;
+        } catch (RuntimeException e) {
+            micro.close();
+            throw new IllegalStateException("Payara Micro did not start; see " + log, e);
         }
-        micro.close();
-        throw new IllegalStateException("Payara Micro did not answer within 4 minutes; see " + log);
     }
 
     long pid() {

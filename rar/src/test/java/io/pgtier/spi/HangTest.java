@@ -42,46 +42,28 @@ class HangTest {
     @Test
     @DisplayName("a bean blocked on a hung primary gets 08006 when the monitor declares it down, far before socketTimeout")
     void blockedBeanGetsErrorAtDetection() throws Exception {
-        PgServer primary = harness.startPrimary("hang-primary");
-        PgServer backup = harness.startPrimary("hang-backup");
-        PgTierManagedConnectionFactory factory = TestPool.factory("hang", "READ_WRITE", primary.jdbcUrl(), backup.jdbcUrl(), null);
-        factory.setSocketTimeoutSeconds(60);
+        Cluster cluster = cluster("hang");
         ExecutorService work = Executors.newCachedThreadPool();
-        try (TestPool pool = TestPool.start(factory)) {
-            PoolRuntime runtime = factory.runtime();
-            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), work, 1, 2, runtime::tierDown);
+        try (TestPool pool = TestPool.start(cluster.factory())) {
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), work, 1, 2, cluster.factory().runtime());
             Connection blocked = pool.connection();
-            assertThat(serverPort(blocked)).isEqualTo(primary.port());
-            Thread[] beanThread = new Thread[1];
+            assertThat(serverPort(blocked)).isEqualTo(cluster.primary().port());
 
-            primary.hang();
+            cluster.primary().hang();
             long hungAt = System.nanoTime();
-            CompletableFuture<SQLException> bean = CompletableFuture.supplyAsync(() -> {
-                beanThread[0] = Thread.currentThread();
-                try {
-                    blocked.createStatement().execute("SELECT 1");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            }, work);
+            CompletableFuture<SQLException> bean = selectOne(blocked, work);
             monitor.round();
 
-            SQLException error = bean.get(20, java.util.concurrent.TimeUnit.SECONDS);
-            Duration took = Duration.ofNanos(System.nanoTime() - hungAt);
-            System.out.printf("[figures] hung primary: blocked bean got %s after %d ms (socketTimeout 60 s)%n",
-                    error == null ? "no error" : error.getSQLState(), took.toMillis());
-            assertThat((Throwable) error).isNotNull();
-            assertThat(error.getSQLState()).isEqualTo("08006");
+            Duration took = assertEndsWith08006(bean, hungAt, "hung primary");
             assertThat(took).as("within the detection budget: 2 probes x 1 s timeout, plus slack").isLessThan(Duration.ofSeconds(5));
             await().atMost(Duration.ofSeconds(5)).until(() -> pool.manager.errors.size() == 1);
             assertThat(pool.manager.destroyed.get()).isEqualTo(1);
 
             try (Connection next = pool.connection()) {
-                assertThat(serverPort(next)).as("new work goes to the backup").isEqualTo(backup.port());
+                assertThat(serverPort(next)).as("new work goes to the backup").isEqualTo(cluster.backup().port());
             }
         } finally {
-            primary.resume();
+            cluster.primary().resume();
             work.shutdownNow();
         }
     }
@@ -89,43 +71,63 @@ class HangTest {
     @Test
     @DisplayName("with no round due, a statement that does not return makes the monitor probe its tier at once: the bean gets 08006")
     void stallTriggersAProbe() throws Exception {
-        PgServer primary = harness.startPrimary("stall-primary");
-        PgServer backup = harness.startPrimary("stall-backup");
-        PgTierManagedConnectionFactory factory = TestPool.factory("stall", "READ_WRITE", primary.jdbcUrl(), backup.jdbcUrl(), null);
-        factory.setSocketTimeoutSeconds(60);
+        Cluster cluster = cluster("stall");
         ExecutorService work = Executors.newCachedThreadPool();
-        try (TestPool pool = TestPool.start(factory)) {
-            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), work, 1, 2, factory.runtime());
+        try (TestPool pool = TestPool.start(cluster.factory())) {
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), work, 1, 2, cluster.factory().runtime());
             Connection blocked = pool.connection();
-            assertThat(serverPort(blocked)).isEqualTo(primary.port());
+            assertThat(serverPort(blocked)).isEqualTo(cluster.primary().port());
 
-            primary.hang();
+            cluster.primary().hang();
             long hungAt = System.nanoTime();
-            CompletableFuture<SQLException> bean = CompletableFuture.supplyAsync(() -> {
-                try {
-                    blocked.createStatement().execute("SELECT 1");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            }, work);
-            // What the adapter's timer does every second; no round() is ever called here.
-            while (!bean.isDone() && System.nanoTime() - hungAt < java.util.concurrent.TimeUnit.SECONDS.toNanos(20)) {
+            CompletableFuture<SQLException> bean = selectOne(blocked, work);
+            // What the adapter's timer does (every second there; more often here); no round() is ever called.
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
                 monitor.checkStalls();
-                Thread.sleep(200);
-            }
+                return bean.isDone();
+            });
 
-            SQLException error = bean.get(1, java.util.concurrent.TimeUnit.SECONDS);
-            Duration took = Duration.ofNanos(System.nanoTime() - hungAt);
-            System.out.printf("[figures] hung primary, stall check only: blocked bean got %s after %d ms%n",
-                    error == null ? "no error" : error.getSQLState(), took.toMillis());
-            assertThat((Throwable) error).isNotNull();
-            assertThat(error.getSQLState()).isEqualTo("08006");
+            Duration took = assertEndsWith08006(bean, hungAt, "hung primary, stall check only");
             assertThat(took).as("stall after 1 s, then 2 probes x 1 s, plus slack").isLessThan(Duration.ofSeconds(6));
             assertThat(monitor.lastRound()).as("no round ran").isNull();
         } finally {
-            primary.resume();
+            cluster.primary().resume();
             work.shutdownNow();
         }
+    }
+
+    /** A primary and a backup server, and a READ_WRITE pool on them with a socket timeout far beyond the detection budget. */
+    private record Cluster(PgServer primary, PgServer backup, PgTierManagedConnectionFactory factory) {
+    }
+
+    private Cluster cluster(String name) {
+        PgServer primary = harness.startPrimary(name + "-primary");
+        PgServer backup = harness.startPrimary(name + "-backup");
+        PgTierManagedConnectionFactory factory = TestPool.factory(name, "READ_WRITE", primary.jdbcUrl(), backup.jdbcUrl(), null);
+        factory.setSocketTimeoutSeconds(60);
+        return new Cluster(primary, backup, factory);
+    }
+
+    /** A bean's {@code SELECT 1} on its own thread; completes with the error it got, or null. */
+    private static CompletableFuture<SQLException> selectOne(Connection connection, ExecutorService work) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                connection.createStatement().execute("SELECT 1");
+                return null;
+            } catch (SQLException e) {
+                return e;
+            }
+        }, work);
+    }
+
+    /** The bean got 08006; prints and returns how long after the hang. */
+    private static Duration assertEndsWith08006(CompletableFuture<SQLException> bean, long hungAt, String scenario) throws Exception {
+        SQLException error = bean.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        Duration took = Duration.ofNanos(System.nanoTime() - hungAt);
+        System.out.printf("[figures] %s: blocked bean got %s after %d ms (socketTimeout 60 s)%n", scenario,
+                error == null ? "no error" : error.getSQLState(), took.toMillis());
+        assertThat((Throwable) error).isNotNull();
+        assertThat(error.getSQLState()).isEqualTo("08006");
+        return took;
     }
 }
