@@ -211,31 +211,16 @@ public final class PgHarness implements AutoCloseable {
     }
 
     private static void awaitStreaming(PgServer primary, String standbyName) {
-        long deadline = System.nanoTime() + STREAMING_TIMEOUT.toNanos();
-        String last = "no row in pg_stat_replication";
-        while (System.nanoTime() < deadline) {
+        Poll.until(standbyName + " streaming from " + primary.name(), STREAMING_TIMEOUT, () -> {
             try (Connection c = primary.connect(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT state FROM pg_stat_replication WHERE application_name = '"
                          + standbyName + "'")) {
-                if (rs.next()) {
-                    last = rs.getString(1);
-                    if ("streaming".equals(last)) {
-                        return;
-                    }
-                }
+                String state = rs.next() ? rs.getString(1) : "no row in pg_stat_replication";
+                return "streaming".equals(state) ? java.util.Optional.empty() : java.util.Optional.of(state);
             } catch (SQLException e) {
-                last = e.getMessage();
+                return java.util.Optional.of(e.getMessage());
             }
-            // Polling a server's catalog: there is no event to wait on, and 100 ms is far below a start-up.
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
-        throw new IllegalStateException(standbyName + " did not stream from " + primary.name() + " within "
-                + STREAMING_TIMEOUT + " (last: " + last + ")");
+        });
     }
 
     /** A detached shell that cleans up after this JVM if it dies without running its shutdown hook. */

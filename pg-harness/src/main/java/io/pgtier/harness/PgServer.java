@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -163,12 +164,29 @@ public final class PgServer {
     public void makeReadOnly() {
         execute("ALTER SYSTEM SET default_transaction_read_only = on");
         execute("SELECT pg_reload_conf()");
+        awaitSetting("default_transaction_read_only", "on");
     }
 
     /** Undoes {@link #makeReadOnly()}. */
     public void makeWritable() {
         execute("ALTER SYSTEM RESET default_transaction_read_only");
         execute("SELECT pg_reload_conf()");
+        awaitSetting("default_transaction_read_only", "off");
+    }
+
+    /**
+     * {@code pg_reload_conf()} only signals the postmaster: until a new session sees the value, the
+     * postmaster has not re-read its configuration nor passed the signal on to open sessions.
+     */
+    private void awaitSetting(String setting, String value) {
+        Poll.until(name + ": " + setting + " = " + value, Duration.ofSeconds(30), () -> {
+            try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW " + setting)) {
+                rs.next();
+                return value.equals(rs.getString(1)) ? java.util.Optional.empty() : java.util.Optional.of(rs.getString(1));
+            } catch (SQLException e) {
+                return java.util.Optional.of(e.getMessage());
+            }
+        });
     }
 
     /** The postmaster's process id, from {@code postmaster.pid}; -1 when the server is not running. */
