@@ -21,7 +21,7 @@ public record PoolStatus(String pool, Purpose purpose, List<TierStatus> tiers, M
 
     /** Whether some tier can serve this pool's purpose now: up, breaker not open, a role it can use. */
     public boolean canServe() {
-        return tiers.stream().anyMatch(t -> t.state() == TierState.UP && t.breaker() != BreakerState.OPEN
+        return tiers.stream().anyMatch(t -> t.state().serves() && t.breaker() != BreakerState.OPEN
                 && purpose.canUse(t.role()));
     }
 }

@@ -10,7 +10,7 @@ import java.time.Instant;
  *
  * @param id              which tier
  * @param endpoint        the JDBC URL with any password parameter masked; safe to show anywhere
- * @param state           up, down (monitor) or drained (operator)
+ * @param state           see {@link TierState}
  * @param breaker         the breaker's state
  * @param role            the server's last observed role
  * @param lagBytes        replication lag of a standby in bytes, {@code -1} when unknown
@@ -20,6 +20,7 @@ import java.time.Instant;
  * @param acquired        physical connections created on this tier since start
  * @param failures        failed connection attempts on this tier since start
  * @param breakerRetryAt  when an {@code OPEN} breaker will let a trial through; {@code null} otherwise
+ * @param probationEndsAt when a tier on {@code PROBATION} is back in walk order; {@code null} otherwise
  */
 public record TierStatus(
         TierId id,
@@ -33,5 +34,6 @@ public record TierStatus(
         int maxConnections,
         long acquired,
         long failures,
-        Instant breakerRetryAt) {
+        Instant breakerRetryAt,
+        Instant probationEndsAt) {
 }

@@ -1,15 +1,11 @@
 package io.pgtier.pg;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.List;
 import org.postgresql.Driver;
 
 /**
  * Checks a pgjdbc URL before any connection is tried, so a typo fails when the pool is created
  * with a reason a person can act on, not later as a timeout. pgjdbc's own parser only answers
- * "invalid"; the port range and the host name are checked here to say which part is wrong.
+ * "invalid"; the port range and the host list are checked here to say which part is wrong.
  */
 public final class JdbcUrls {
 
@@ -33,7 +29,6 @@ public final class JdbcUrls {
         if (hostList.isEmpty()) {
             return "names no host; " + EXPECTED;
         }
-        List<String> hosts = new ArrayList<>();
         for (String spec : hostList.split(",")) {
             String host = spec;
             String port = null;
@@ -51,18 +46,12 @@ public final class JdbcUrls {
             if (host.isEmpty()) {
                 return "names an empty host; " + EXPECTED;
             }
-            hosts.add(host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host);
         }
         if (Driver.parseURL(url, null) == null) {
             return "is not a URL pgjdbc accepts; " + EXPECTED;
         }
-        for (String host : hosts) {
-            try {
-                InetAddress.getAllByName(host);
-            } catch (UnknownHostException e) {
-                return "host '" + host + "' cannot be resolved (unknown host)";
-            }
-        }
+        // Host names are not resolved here: DNS that fails while the pool is created may answer a second
+        // later, and a name that does not resolve is reported, per tier, when connecting.
         return null;
     }
 

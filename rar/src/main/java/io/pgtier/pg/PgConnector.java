@@ -91,6 +91,11 @@ public final class PgConnector implements Connector<PgPhysical> {
     }
 
     @Override
+    public io.pgtier.tier.FailureKind classify(SQLException failure) {
+        return SqlStates.kind(failure);
+    }
+
+    @Override
     public void discard(PgPhysical physical) {
         physical.closeQuietly();
     }

@@ -1,6 +1,7 @@
 package io.pgtier.pg;
 
 import io.pgtier.api.Purpose;
+import io.pgtier.tier.FailureKind;
 import java.io.IOException;
 import java.sql.SQLException;
 
@@ -52,6 +53,28 @@ public final class SqlStates {
         }
         return state.startsWith("08") || state.startsWith("53")
                 || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
+    }
+
+    /**
+     * What a failed connection attempt or probe says about the tier. A full server (class 53) is
+     * alive; authentication and authorization (class 28, 42501), a missing database (3D000) or
+     * an invalid parameter (22023, 42704) are this pool's configuration. Everything else — refused,
+     * reset, timed out (class 08), shutting down or starting (57P0x), an I/O error, or a state we do
+     * not know — is held against the server or the route, as before this distinction existed.
+     */
+    public static FailureKind kind(SQLException e) {
+        String state = e.getSQLState();
+        if (state == null) {
+            return FailureKind.SERVER;
+        }
+        if (state.startsWith("53")) {
+            return FailureKind.CAPACITY;
+        }
+        if (state.startsWith("28") || state.equals("3D000") || state.equals("42501")
+                || state.equals("22023") || state.equals("42704")) {
+            return FailureKind.CONFIG;
+        }
+        return FailureKind.SERVER;
     }
 
     static boolean isFatalState(String state, Purpose purpose) {

@@ -1,6 +1,11 @@
 package io.pgtier.ra;
 
+import io.pgtier.api.BreakerState;
+import io.pgtier.api.Role;
+import io.pgtier.api.TierState;
+import io.pgtier.pg.SqlStates;
 import io.pgtier.pg.TierProbe;
+import io.pgtier.tier.FailureKind;
 import io.pgtier.tier.Tier;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -16,17 +21,32 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Probes every tier of the adapter on a schedule and records what it sees on the {@link Tier}:
- * role, standby lag, and — after {@code failuresBeforeDown} failed probes in a row — the "down"
- * verdict, which opens the tier's breaker; one good probe marks it up again, and once it has stayed
+ * Probes every tier of the adapter and records what it sees on the {@link Tier}: role, standby lag,
+ * and — after {@code failuresBeforeDown} failed probes in a row — the "down" verdict, which opens the
+ * tier's breaker; one good probe marks it up again (and closes its breaker), and once it has stayed
  * up for its failback time the lower tiers' connections are retired (failback).
  *
- * <p>The container's timer only schedules a round; each probe runs as separate work with its own
- * timeouts, so one hung server never delays the others, and every probe catches everything (an
- * uncaught exception would kill Payara's timer thread silently). A tier whose previous probe has
- * not finished is skipped, so a hung server never piles probes up.
+ * <p><b>Schedules.</b> {@link #round()} probes every tier at the healthy interval. {@link #tick()},
+ * every 250 ms, does two cheaper things: a tier whose statement or connect has not returned within
+ * the probe timeout is probed at once (a <em>stall</em>; the stall counts as one of the failures
+ * that make the verdict, so a hung server is down after one more timed-out probe), and a tier that is
+ * out — down, suspect, its breaker open, or a standby while no tier is writable — is re-probed on a
+ * fast schedule (250 ms, doubling to 1 s), so a recovery or a promotion is seen within a second.
+ *
+ * <p><b>Causes.</b> Only failures of the server or the route count. A full server (53300) is alive;
+ * a probe refused for its credentials or database says something about the configuration, which is
+ * reported once and never makes a verdict.
+ *
+ * <p>The container's timer only schedules; each probe runs as separate work with its own timeouts,
+ * so one hung server never delays the others, and every probe catches everything (an uncaught
+ * exception would kill Payara's timer thread silently). A tier whose previous probe has not
+ * finished is skipped, so a hung server never piles probes up.
  */
 public final class HealthMonitor {
+
+    /** How often {@link #tick()} is meant to run, and the first fast re-probe delay. */
+    public static final long TICK_MILLIS = 250;
+    private static final long FAST_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private static final Logger LOG = Logger.getLogger(HealthMonitor.class.getName());
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -48,8 +68,11 @@ public final class HealthMonitor {
         /** Per server the tier's URL reached, when its current run began (its own clock), at the last good probe. */
         final Map<String, Long> runStarts = new ConcurrentHashMap<>();
         volatile boolean inFlight;
-        /** The stalled execution a probe was last started for: one extra probe per stall, not one a second. */
+        /** The stalled execution a probe was last started for: one extra probe per stall, not one a tick. */
         volatile long stallProbedFor;
+        volatile long nextFastNanos;
+        volatile long fastBackoffNanos = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
+        volatile String configProblemReported;
 
         Probing(TierProbe probe) {
             this.probe = probe;
@@ -75,7 +98,7 @@ public final class HealthMonitor {
             for (Tier tier : tiers.all()) {
                 Probing p = probing(tier);
                 if (!p.inFlight) {
-                    start(tier, p);
+                    start(tier, p, false);
                 }
             }
             lastRound = Instant.now();
@@ -87,13 +110,11 @@ public final class HealthMonitor {
     }
 
     /**
-     * Between rounds (the container's timer calls it every second): a statement that has been
-     * executing on an up tier for longer than the probe timeout may be blocked on a hung server, so
-     * that tier is probed now rather than at the next round. The probe decides, as in a round; a slow
-     * query on a healthy server costs one extra probe. Without this, work blocked on a hung server
-     * waits up to a whole interval before the first probe.
+     * Between rounds (the container's timer calls it every {@link #TICK_MILLIS}): probes a tier now
+     * when work on it has stalled, and re-probes tiers that are out on the fast schedule. See the
+     * class comment. A slow query on a healthy server costs one extra probe, never a verdict.
      */
-    public void checkStalls() {
+    public void tick() {
         if (stopped) {
             return;
         }
@@ -101,34 +122,47 @@ public final class HealthMonitor {
         try {
             long now = System.nanoTime();
             long stalledAfter = TimeUnit.SECONDS.toNanos(probeTimeoutSeconds);
+            boolean writable = tiers.all().stream().anyMatch(t -> t.state().serves() && t.role() == Role.WRITABLE);
             for (Tier tier : tiers.all()) {
-                if (tier.state() != io.pgtier.api.TierState.UP) {
+                Probing p = probing(tier);
+                if (p.inFlight) {
                     continue;
                 }
-                long since = onDown.oldestExecutionNanos(tier);
-                Probing p = probing(tier);
-                if (since != 0 && now - since >= stalledAfter && !p.inFlight && p.stallProbedFor != since) {
+                long since = TierDownListener.older(onDown.oldestExecutionNanos(tier), tier.oldestConnectNanos());
+                if (tier.state().serves() && since != 0 && now - since >= stalledAfter && p.stallProbedFor != since) {
                     p.stallProbedFor = since;
                     LOG.fine(() -> "pgtier monitor: work on tier " + tier.id().label() + " has not returned for "
                             + TimeUnit.NANOSECONDS.toMillis(now - since) + " ms; probing it now");
-                    start(tier, p);
+                    start(tier, p, true);
+                } else if (isOut(tier, writable) && now - p.nextFastNanos >= 0) {
+                    p.nextFastNanos = now + p.fastBackoffNanos;
+                    p.fastBackoffNanos = Math.min(p.fastBackoffNanos * 2, FAST_MAX_NANOS);
+                    start(tier, p, false);
                 }
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "pgtier monitor: stall check failed", e);
+            LOG.log(Level.WARNING, "pgtier monitor: tick failed", e);
         } finally {
             cpuNanos.add(threadCpuNanos() - cpuStart);
         }
+    }
+
+    /** Out of service, or serving less than it may: re-probed on the fast schedule. */
+    private static boolean isOut(Tier tier, boolean someTierWritable) {
+        TierState state = tier.state();
+        return state == TierState.DOWN || state == TierState.SUSPECT
+                || tier.breaker().state() == BreakerState.OPEN
+                || (!someTierWritable && tier.role() == Role.STANDBY && state != TierState.DRAINED);
     }
 
     private Probing probing(Tier tier) {
         return probing.computeIfAbsent(tier, t -> new Probing(new TierProbe(t.endpoint(), probeTimeoutSeconds, "pgtier-monitor")));
     }
 
-    private void start(Tier tier, Probing p) {
+    private void start(Tier tier, Probing p, boolean stalled) {
         p.inFlight = true;
         try {
-            work.execute(() -> probe(tier, p));
+            work.execute(() -> probe(tier, p, stalled));
         } catch (RuntimeException rejected) {
             p.inFlight = false;
             LOG.log(Level.WARNING, "pgtier monitor: could not schedule the probe of tier " + tier.id().label(), rejected);
@@ -155,11 +189,13 @@ public final class HealthMonitor {
 
     /**
      * Probes a tier; after a failure probes again at once, up to {@code failuresBeforeDown} in a
-     * row, so a dead tier is declared down within one round (bounded by the probe timeouts) rather
-     * than after several rounds.
+     * row (one fewer when work on the tier has stalled, which is evidence too), so a dead tier is
+     * declared down within one round, bounded by the probe timeouts. A tier already down needs no
+     * second failure: its stalled sessions are ended again, if there are new ones.
      */
-    private void probe(Tier tier, Probing p) {
+    private void probe(Tier tier, Probing p, boolean stalled) {
         long cpuStart = threadCpuNanos();
+        int threshold = stalled ? Math.max(1, failuresBeforeDown - 1) : failuresBeforeDown;
         try {
             while (!stopped) {
                 try {
@@ -167,8 +203,15 @@ public final class HealthMonitor {
                     recordUp(tier, p, result);
                     return;
                 } catch (SQLException e) {
+                    FailureKind kind = SqlStates.kind(e);
+                    if (kind != FailureKind.SERVER) {
+                        // Alive: full, or refusing the monitor's credentials; neither is a verdict on the server.
+                        p.consecutiveFailures.set(0);
+                        reportNotServer(tier, p, kind, e);
+                        return;
+                    }
                     int failures = p.consecutiveFailures.incrementAndGet();
-                    if (failures >= failuresBeforeDown) {
+                    if (tier.state() == TierState.DOWN || failures >= threshold) {
                         recordDown(tier, failures, e);
                         return;
                     }
@@ -182,33 +225,51 @@ public final class HealthMonitor {
         }
     }
 
+    private void reportNotServer(Tier tier, Probing p, FailureKind kind, SQLException e) {
+        String said = e.getSQLState() + " " + firstLine(e.getMessage());
+        if (kind == FailureKind.CONFIG && !said.equals(p.configProblemReported)) {
+            p.configProblemReported = said;
+            LOG.warning(() -> "PGT-111 pgtier monitor: tier " + tier.id().label() + " refused the probe's sign-on ("
+                    + said + "): check the user, password and database of the pool that first named this tier;"
+                    + " not held against the tier");
+        }
+    }
+
     private void recordUp(Tier tier, Probing p, TierProbe.Result result) {
         tier.recordRole(result.role());
         tier.recordLag(result.lagBytes());
         tier.recordProbeLatency(result.latencyMicros());
+        p.fastBackoffNanos = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
+        p.configProblemReported = null;
         Long previousRun = p.runStarts.put(result.server(), result.runStartMillis());
         if (previousRun != null && previousRun != result.runStartMillis()) {
             LOG.warning(() -> "pgtier monitor: server " + result.server() + " of tier " + tier.id().label()
                     + " restarted since the last probe; the sessions opened on it before are ended");
             onDown.serverRestarted(tier, result.server(), result.runStartLocalMillis());
         }
-        if (p.consecutiveFailures.getAndSet(0) >= failuresBeforeDown) {
-            LOG.info(() -> "pgtier monitor: tier " + tier.id().label() + " answers again (" + result.role() + ")");
+        p.consecutiveFailures.set(0);
+        if (tier.markUp()) {
+            LOG.info(() -> "pgtier monitor: tier " + tier.id().label() + " answers again (" + result.role() + "), now "
+                    + tier.state());
         }
-        tier.markUp();
         if (tier.finishProbation()) {
             failBackTo(tier);
         }
     }
 
     private void recordDown(Tier tier, int failures, SQLException e) {
-        boolean wasUp = tier.state() != io.pgtier.api.TierState.DOWN;
-        tier.markDown();
-        if (wasUp) {
+        boolean changed = tier.markDown();
+        if (changed) {
             LOG.warning(() -> "pgtier monitor: tier " + tier.id().label() + " is down after " + failures
                     + " failed probes: " + e.getSQLState() + " " + firstLine(e.getMessage())
-                    + "; its sessions are aborted");
-            onDown.tierDown(tier);
+                    + "; new work goes to other tiers, and its sessions end where another tier can take them"
+                    + " or where they are stalled");
+        }
+        long stalledBefore = System.nanoTime() - TimeUnit.SECONDS.toNanos(probeTimeoutSeconds);
+        if (changed) {
+            onDown.tierDown(tier, stalledBefore);
+        } else {
+            onDown.endStalled(tier, stalledBefore);
         }
     }
 

@@ -60,9 +60,10 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             description = "Seconds between health probes of every tier (1-3600).")
     private Integer healthCheckIntervalSeconds = 5;
 
-    @ConfigProperty(type = Integer.class, defaultValue = "2",
-            description = "Timeout of one health probe (connect, log in, query), in seconds (1-60).")
-    private Integer probeTimeoutSeconds = 2;
+    @ConfigProperty(type = Integer.class, defaultValue = "1",
+            description = "Timeout of one health probe (connect, log in, query), in seconds (1-60); work that has not"
+                    + " returned for this long gets its tier probed at once.")
+    private Integer probeTimeoutSeconds = 1;
 
     @ConfigProperty(type = Integer.class, defaultValue = "2",
             description = "Failed probes in a row before a tier is declared down and its breaker opened (1-100).")
@@ -89,8 +90,13 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         WorkManager work = context.getWorkManager();
         monitor = new HealthMonitor(tiers, probe -> schedule(work, probe), probeTimeout, failures, new TierDownListener() {
             @Override
-            public void tierDown(io.pgtier.tier.Tier tier) {
-                tellListeners(tier, listener -> listener.tierDown(tier));
+            public void tierDown(io.pgtier.tier.Tier tier, long stalledBeforeNanos) {
+                tellListeners(tier, listener -> listener.tierDown(tier, stalledBeforeNanos));
+            }
+
+            @Override
+            public void endStalled(io.pgtier.tier.Tier tier, long stalledBeforeNanos) {
+                tellListeners(tier, listener -> listener.endStalled(tier, stalledBeforeNanos));
             }
 
             @Override
@@ -122,9 +128,9 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         timer.schedule(new TimerTask() {
             @Override
             public void run() {
-                rounds.checkStalls();
+                rounds.tick();
             }
-        }, 1_000L, 1_000L);
+        }, HealthMonitor.TICK_MILLIS, HealthMonitor.TICK_MILLIS);
         LOG.info("pgtier resource adapter started; health probes every " + interval + " s");
     }
 
@@ -246,14 +252,14 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     }
 
     /**
-     * A tier's breaker closed after its half-open trials. Meanwhile only the trial calls reached it
+     * A tier's breaker closed: its half-open trials passed, or a probe or trial connection succeeded. Meanwhile only the trial calls reached it
      * and the pools opened their other new connections on lower tiers; unless the tier is down or
      * still on failback probation (the monitor then fails back when it ends), those are retired as
      * they are returned, so the work goes back to it instead of staying below until its lifetime.
      * Runs under the breaker's lock: it only bumps generations.
      */
     private void trialsPassed(io.pgtier.tier.Tier tier) {
-        if (tier.state() == io.pgtier.api.TierState.UP && !tier.onProbation()) {
+        if (tier.state() == io.pgtier.api.TierState.UP) {
             tiers.retireBelow(tier);
         }
     }

@@ -10,8 +10,19 @@ import io.pgtier.tier.Tier;
  */
 public interface TierDownListener {
 
-    /** Runs on the monitor's thread: must only close sockets, never fire container events. */
-    void tierDown(Tier tier);
+    /**
+     * Runs on the monitor's thread: must only close sockets, never fire container events.
+     * Statements executing since before {@code stalledBeforeNanos} ({@link System#nanoTime()}) are stalled.
+     */
+    void tierDown(Tier tier, long stalledBeforeNanos);
+
+    /**
+     * {@code tier} is still down, and a probe failed again: sessions executing since before
+     * {@code stalledBeforeNanos} are stalled and should end. Runs on the monitor's thread.
+     */
+    default void endStalled(Tier tier, long stalledBeforeNanos) {
+        // a listener without sessions of its own has nothing to end
+    }
 
     /**
      * {@code server} ({@code host:port}) of {@code tier} began a new run at {@code startedAtMillis}

@@ -33,8 +33,8 @@ public final class TierRegistry {
     }
 
     /**
-     * @param closedAfterTrials told, under the breaker's lock, when a tier's breaker closes after
-     *                          its half-open trials passed
+     * @param closedAfterTrials told, under the breaker's lock, when a tier's breaker closes: its
+     *                          half-open trials passed, or a probe or trial connection succeeded
      */
     public TierRegistry(BreakerListener listener, java.util.function.Consumer<Tier> closedAfterTrials) {
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -75,11 +75,11 @@ public final class TierRegistry {
         Tier[] self = new Tier[1];
         Breaker breaker = new Breaker(id, config, System::nanoTime, (tierId, from, to) -> {
             listener.onTransition(tierId, from, to);
-            if (from == BreakerState.HALF_OPEN && to == BreakerState.CLOSED && self[0] != null) {
+            if (from != BreakerState.CLOSED && to == BreakerState.CLOSED && self[0] != null) {
                 closedAfterTrials.accept(self[0]);
             }
         });
-        self[0] = new Tier(id, endpoint, breaker);
+        self[0] = new Tier(id, endpoint, breaker, System::nanoTime);
         return self[0];
     }
 }

@@ -73,6 +73,16 @@ final class Messages {
         return "PGT-214 pgtier[" + pool + "] connection aborted by the application";
     }
 
+    static String rejected(String pool, String tier, String reason) {
+        return "PGT-215 pgtier[" + pool + "] tier " + tier + " refused this pool's sign-on or configuration (" + reason
+                + "): check the pool's user, password and URL (database, options); not held against the tier";
+    }
+
+    static String keptOnDownTier(String pool, String tier) {
+        return "PGT-216 pgtier[" + pool + "] tier " + tier + " is down but no other tier can serve: its working sessions"
+                + " are kept and validated before reuse";
+    }
+
     static String firstLine(String text) {
         if (text == null) {
             return "";

@@ -121,6 +121,28 @@ final class PgTierManagedConnection implements ManagedConnection {
         return executingSince;
     }
 
+    /** Whether a statement has been executing on this session since before {@code nanos}. */
+    boolean stalledBefore(long nanos) {
+        long since = executingSince;
+        return since != 0 && since - nanos < 0;
+    }
+
+    /**
+     * For a connection on a tier that is down while no other tier can serve (so it was kept): one
+     * round trip bounded by {@code validationTimeoutSeconds} decides whether it is handed out again.
+     * {@code true} without a round trip on a tier that is not down.
+     */
+    boolean validIfTierDown() {
+        if (tier.state() != TierState.DOWN) {
+            return true;
+        }
+        try {
+            return physical.session().isValid(pool.settings().validationTimeoutSeconds());
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The server ({@code host:port}) the session is on; one of the tier URL's hosts. */
     String server() {
         return server;
@@ -305,8 +327,9 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     /**
-     * Whether this connection may serve another request: not broken, its tier up and of a role its
-     * pool can use, not retired by a newer tier generation, not older than its lifetime.
+     * Whether this connection may serve another request: not broken, its tier serving (or down with
+     * no other tier to take the work: see {@link #validIfTierDown()}) and of a role its pool can
+     * use, not retired by a newer tier generation, not older than its lifetime.
      */
     boolean isUsable() {
         return retireReason() == null;
@@ -319,8 +342,9 @@ final class PgTierManagedConnection implements ManagedConnection {
         if (aborted) {
             return "aborted: tier down";
         }
-        if (tier.state() != TierState.UP) {
-            return "tier " + tier.state();
+        TierState state = tier.state();
+        if (state == TierState.DRAINED || state == TierState.DOWN && pool.otherCanServe(tier)) {
+            return "tier " + state;
         }
         if (tier.isRetired(generation)) {
             return "tier generation " + generation + " retired";

@@ -157,6 +157,12 @@ public class PgTierManagedConnectionFactory
                     + " No retry when every tier is down or its breaker open.")
     private Integer connectRetryBudgetMillis = 1000;
 
+    @ConfigProperty(type = Integer.class, defaultValue = "5000",
+            description = "While no tier can serve, getConnection waits up to this many milliseconds for one to return"
+                    + " (0-600000). Once the outage is older, callers fail at once until a tier returns."
+                    + " 0: no wait (connectRetryBudgetMillis applies).")
+    private Integer rideThroughMillis = 5000;
+
     @ConfigProperty(type = Boolean.class, defaultValue = "true",
             description = "Close, at the end of a container transaction, the connections a bean got inside it and forgot"
                     + " to close; each is counted and logged. false: leave them to the pool's leak timeout.")
@@ -251,19 +257,23 @@ public class PgTierManagedConnectionFactory
         Credentials wanted = Credentials.resolve(subject, info, this);
         for (Object candidate : connections) {
             if (candidate instanceof PgTierManagedConnection mc && mc.pool() == pool
-                    && Credentials.same(mc.credentials(), wanted) && mc.isUsable()) {
+                    && Credentials.same(mc.credentials(), wanted) && mc.isUsable() && mc.validIfTierDown()) {
                 return mc;
             }
         }
         return null;
     }
 
-    /** Connections on a tier that is down, drained or retired, on a demoted server, broken or too old. */
+    /**
+     * Connections on a tier that is drained or retired, or down while another tier can serve; on a
+     * demoted server, broken or too old; or on a down tier with no replacement that fail a bounded
+     * validation round trip.
+     */
     @Override
     public Set getInvalidConnections(Set connections) throws ResourceException {
         Set<Object> invalid = new HashSet<>();
         for (Object candidate : connections) {
-            if (candidate instanceof PgTierManagedConnection mc && !mc.isUsable()) {
+            if (candidate instanceof PgTierManagedConnection mc && !(mc.isUsable() && mc.validIfTierDown())) {
                 invalid.add(mc);
             }
         }
@@ -299,7 +309,7 @@ public class PgTierManagedConnectionFactory
                 failbackAfterSeconds, maxLifetimeSeconds,
                 breakerFailureRateThreshold, breakerSlidingWindowSize, breakerMinimumNumberOfCalls,
                 breakerWaitInOpenStateSeconds, breakerPermittedCallsInHalfOpenState,
-                closeLeakedConnections, recordAcquisitionSite, connectRetryBudgetMillis);
+                closeLeakedConnections, recordAcquisitionSite, connectRetryBudgetMillis, rideThroughMillis);
         if (runtime != null) {
             frozenIdentity = current;
         }
@@ -545,6 +555,14 @@ public class PgTierManagedConnectionFactory
 
     public void setRecordAcquisitionSite(Boolean recordAcquisitionSite) {
         this.recordAcquisitionSite = recordAcquisitionSite;
+    }
+
+    public Integer getRideThroughMillis() {
+        return rideThroughMillis;
+    }
+
+    public void setRideThroughMillis(Integer rideThroughMillis) {
+        this.rideThroughMillis = rideThroughMillis;
     }
 
     public Integer getConnectRetryBudgetMillis() {

@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class PoolRuntime implements io.pgtier.ra.TierDownListener {
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(PoolRuntime.class.getName());
+
     private final Settings settings;
     private final PgTierResourceAdapter adapter;
     private final List<Tier> tiers;
@@ -41,6 +43,9 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     private final Map<TierId, LongAdder> checkouts = new EnumMap<>(TierId.class);
     private final LongAdder leaksReclaimed = new LongAdder();
     private final java.util.Set<PgTierManagedConnection> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> rejectionsReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** When the current outage began ({@link System#nanoTime()}, odd), 0 while a tier serves. */
+    private volatile long outageSince;
 
     PoolRuntime(Settings settings, PgTierResourceAdapter adapter) {
         this.settings = settings;
@@ -71,17 +76,36 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     }
 
     /**
-     * The monitor declared {@code tier} down: close the socket of every session on it. A bean
-     * blocked on a hung server gets an I/O error now, on its own thread, which ends that
-     * connection there; idle ones are reported invalid when the container next looks.
+     * The monitor declared {@code tier} down. When another tier can take this pool's work, the socket
+     * of every session on it is closed: a bean blocked on a hung server gets an I/O error now, on its
+     * own thread, which ends that connection there; idle ones are reported invalid when the container
+     * next looks. When none can, only the sessions that are stalled (executing since before
+     * {@code stalledBeforeNanos}) are ended: the others may still work — a server that refuses new
+     * sessions often serves its existing ones — and are validated with a bounded round trip
+     * before they are handed out again.
      */
     @Override
-    public void tierDown(Tier tier) {
+    public void tierDown(Tier tier, long stalledBeforeNanos) {
+        boolean replaceable = otherCanServe(tier);
         for (PgTierManagedConnection connection : live) {
-            if (connection.tier() == tier) {
+            if (connection.tier() == tier && (replaceable || connection.stalledBefore(stalledBeforeNanos))) {
                 connection.abortForTierDown();
             }
         }
+    }
+
+    @Override
+    public void endStalled(Tier tier, long stalledBeforeNanos) {
+        for (PgTierManagedConnection connection : live) {
+            if (connection.tier() == tier && connection.stalledBefore(stalledBeforeNanos)) {
+                connection.abortForTierDown();
+            }
+        }
+    }
+
+    /** Whether a tier other than {@code tier} can take this pool's new work now. */
+    boolean otherCanServe(Tier tier) {
+        return walk.selector().otherCanServe(tier, settings.purpose());
     }
 
     /** A server of the tier began a new run: end the sessions opened on it before, which it no longer has. */
@@ -159,32 +183,50 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     }
 
     /**
-     * Opens a session on the first tier that can serve this pool's purpose. When a walk fails and
-     * some tier failed with an error that may pass (a refused or reset connection, "too many
-     * connections", "starting up"), it is tried again with exponential backoff (50 ms, doubling, at
-     * most 400 ms) within {@code connectRetryBudgetMillis}. A wrong password is not retried, and
-     * when every tier is down or its breaker open it fails at once. The error reports, per tier, the
-     * server's own failure when a later walk only saw the breaker it opened.
+     * Opens a session on the first tier that can serve this pool's purpose.
+     *
+     * <p><b>Ride-through.</b> While no tier can serve, the caller walks again with a short backoff
+     * (10 ms, doubling, at most 200 ms) until the outage is {@code rideThroughMillis} old, so a brief
+     * fault passes unseen; the outage starts at the first failed walk, so once the pool has been
+     * without a tier for longer, callers fail after one walk (milliseconds) until a tier returns. A
+     * full cap or a spent attempt budget is not an outage: the caller waits up to the window from its
+     * own start. Waiting cannot help when every tier refused this pool's configuration (a wrong
+     * password) or is drained: that fails at once. With {@code rideThroughMillis = 0}, a walk that
+     * failed with an error that may pass is retried within {@code connectRetryBudgetMillis}, as
+     * before ride-through existed. The error reports, per tier, the server's own failure when a later
+     * walk only saw the breaker it opened.
      */
     Acquired<PgPhysical> acquire(Credentials credentials) throws NoTierAvailableException {
         PgConnector signOn = credentials == null ? connector : connector.as(credentials.user(), credentials.password());
         long start = System.nanoTime();
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(settings.connectRetryBudgetMillis());
-        long backoffMillis = 50;
+        long backoffMillis = 10;
         Map<TierId, TierAttempt> lastFailures = new EnumMap<>(TierId.class);
         while (true) {
             try {
-                return walk.acquire(settings.purpose(), signOn, settings.poolName());
+                Acquired<PgPhysical> acquired = walk.acquire(settings.purpose(), signOn, settings.poolName());
+                if (outageSince != 0) {
+                    outageSince = 0;
+                }
+                return acquired;
             } catch (NoTierAvailableException e) {
-                boolean worthRetrying = false;
+                boolean mayPass = false;
+                boolean busyOnly = false;
+                boolean legacyRetry = false;
                 for (TierAttempt attempt : e.attempts()) {
-                    if (attempt.outcome() == TierAttempt.Outcome.FAILED) {
+                    if (attempt.cause() != null) {
                         lastFailures.put(attempt.tier(), attempt);
-                        worthRetrying |= SqlStates.mayPass(attempt.cause());
+                        legacyRetry |= attempt.outcome() != TierAttempt.Outcome.REJECTED && SqlStates.mayPass(attempt.cause());
                     }
+                    mayPass |= attempt.mayPass();
+                    busyOnly |= attempt.outcome() == TierAttempt.Outcome.CAP_FULL
+                            || attempt.outcome() == TierAttempt.Outcome.THROTTLED;
+                    reportRejectionOnce(attempt);
                 }
                 long now = System.nanoTime();
-                if (!worthRetrying || now + TimeUnit.MILLISECONDS.toNanos(backoffMillis) > deadline) {
+                long deadline = settings.rideThroughMillis() == 0
+                        ? (legacyRetry ? start + TimeUnit.MILLISECONDS.toNanos(settings.connectRetryBudgetMillis()) : now)
+                        : rideThroughDeadline(start, busyOnly);
+                if (!mayPass || now + TimeUnit.MILLISECONDS.toNanos(backoffMillis) - deadline > 0) {
                     throw report(e, lastFailures, TimeUnit.NANOSECONDS.toMillis(now - start));
                 }
                 try {
@@ -193,8 +235,34 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
                     Thread.currentThread().interrupt();
                     throw report(e, lastFailures, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 }
-                backoffMillis = Math.min(backoffMillis * 2, 400);
+                backoffMillis = Math.min(backoffMillis * 2, 200);
             }
+        }
+    }
+
+    /** Until when a caller that started at {@code start} waits for a tier; see {@link #acquire}. */
+    private long rideThroughDeadline(long start, boolean busyOnly) {
+        long window = TimeUnit.MILLISECONDS.toNanos(settings.rideThroughMillis());
+        if (busyOnly) {
+            return start + window;
+        }
+        long since = outageSince;
+        if (since == 0) {
+            synchronized (this) {
+                if (outageSince == 0) {
+                    outageSince = start | 1;
+                }
+                since = outageSince;
+            }
+        }
+        return since + window;
+    }
+
+    /** A tier refused this pool's sign-on or configuration: said once per tier and cause, naming what to fix. */
+    private void reportRejectionOnce(TierAttempt attempt) {
+        if (attempt.outcome() == TierAttempt.Outcome.REJECTED
+                && rejectionsReported.add(attempt.tier() + " " + attempt.cause().getSQLState())) {
+            LOG.warning(Messages.rejected(name(), attempt.tier().label(), attempt.reason()));
         }
     }
 

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  */
 record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endpoints, PgConnector.Options options,
                 int validationTimeoutSeconds, int failbackAfterSeconds, int maxLifetimeSeconds, BreakerConfig breaker,
-                boolean closeLeakedConnections, boolean recordAcquisitionSite, int connectRetryBudgetMillis) {
+                boolean closeLeakedConnections, boolean recordAcquisitionSite, int connectRetryBudgetMillis,
+                int rideThroughMillis) {
 
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)((?:ssl)?password=)[^&]*");
 
@@ -70,7 +71,8 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
                 breaker,
                 check.flag("closeLeakedConnections", f.getCloseLeakedConnections()),
                 check.flag("recordAcquisitionSite", f.getRecordAcquisitionSite()),
-                check.range("connectRetryBudgetMillis", f.getConnectRetryBudgetMillis(), 0, 60_000));
+                check.range("connectRetryBudgetMillis", f.getConnectRetryBudgetMillis(), 0, 60_000),
+                check.range("rideThroughMillis", f.getRideThroughMillis(), 0, 600_000));
     }
 
     private static String blankToNull(String s) {

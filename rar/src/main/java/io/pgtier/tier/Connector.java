@@ -19,4 +19,9 @@ public interface Connector<C> {
 
     /** Closes a connection the walk will not hand out; must not throw. */
     void discard(C connection);
+
+    /** What a failed attempt says about the tier; only {@link FailureKind#SERVER} counts against it. */
+    default FailureKind classify(SQLException failure) {
+        return FailureKind.SERVER;
+    }
 }

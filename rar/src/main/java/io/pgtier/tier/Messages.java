@@ -52,6 +52,10 @@ final class Messages {
         return "cap " + open + "/" + max + " full";
     }
 
+    static String throttled(int perSecond) {
+        return "connection attempts limited to " + perSecond + "/s";
+    }
+
     static String wrongRole(Role role, Purpose purpose) {
         return role == Role.STANDBY
                 ? "server is a standby (read-only)"
@@ -63,7 +67,7 @@ final class Messages {
     }
 
     static String markedDown() {
-        return "down (health checks failing; tried again once a probe succeeds)";
+        return "down (health checks failing; re-probed within a second, and one caller tries it when no tier serves)";
     }
 
     static String badSetting(String name, Object value, String allowed) {

@@ -7,10 +7,14 @@ import io.pgtier.api.TierState;
 import io.pgtier.api.TierStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * One configured tier: its endpoint, its breaker, its cap and counters, and what the health
@@ -22,16 +26,15 @@ import java.util.concurrent.atomic.LongAdder;
  * count never exceeds {@code maxConnections}: reservation is a compare-and-set loop, not an
  * increment followed by a check, so concurrent creators cannot overshoot even briefly.
  *
- * <p><b>State.</b> Two independent facts make up {@link #state()}: the monitor's health verdict
- * ({@link #markDown()}, {@link #markUp()}) and the operator's drain ({@link #drain()},
- * {@link #resume()}). A drain wins; keeping the facts apart means {@code resume()} returns the tier
- * to whatever the monitor last saw instead of guessing "up".
+ * <p><b>State.</b> Two independent facts make up {@link #state()}: the {@link TierHealth} state
+ * machine (monitor's probes, callers' failures and trials) and the operator's drain
+ * ({@link #drain()}, {@link #resume()}). A drain wins; keeping the facts apart means
+ * {@code resume()} returns the tier to whatever its health says instead of guessing "up".
  *
- * <p><b>Failback.</b> A tier the monitor saw come back after being down (or after connection attempts
- * to it failed, which may have moved work away without the monitor noticing) is on probation for its
- * {@code failbackAfter}: new connections try it only after the other tiers, so a flapping server
- * does not pull work back and forth. {@link #finishProbation()} ends it once; the monitor then
- * retires the connections of the lower tiers, which go back to this one as they are returned.
+ * <p><b>Availability rule.</b> A verdict may move work to a tier that can serve; it never takes
+ * away the best tier still able to: a down tier, or one whose breaker is open, may be tried by one
+ * caller at a time ({@link #tryStartTrial()}) when no other tier can serve, and a good probe or
+ * trial closes its breaker ({@link #markUp()}). Attempts are bounded by an {@link AttemptBudget}.
  *
  * <p><b>Retiring.</b> Each connection remembers the {@link #generation()} it was created in.
  * {@link #retireConnections()} starts a new generation; a connection of an older one is retired as
@@ -43,27 +46,34 @@ public final class Tier {
     private final TierId id;
     private final TierEndpoint endpoint;
     private final Breaker breaker;
+    private final TierHealth health;
+    private final AttemptBudget attempts;
+    private final LongSupplier nanoClock;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong generation = new AtomicLong();
     private final LongAdder acquired = new LongAdder();
     private final LongAdder failures = new LongAdder();
-    private volatile boolean healthy = true;
+    private final AtomicBoolean trialInFlight = new AtomicBoolean();
+    /** Threads opening a session on this tier now, and since when: a connect that hangs is a stall too. */
+    private final Map<Thread, Long> connecting = new ConcurrentHashMap<>();
     private volatile boolean drained;
     private volatile Role role = Role.UNKNOWN;
     private volatile long lagBytes = -1;
     private volatile long probeMicros = -1;
     private volatile String lastFailure;
-    private volatile boolean suspect;
-    private volatile long failbackNanos;
-    private final AtomicLong recoveredAtNanos = new AtomicLong();
 
-    public Tier(TierId id, TierEndpoint endpoint, Breaker breaker) {
+    public Tier(TierId id, TierEndpoint endpoint, Breaker breaker, LongSupplier nanoClock) {
         this.id = Objects.requireNonNull(id, "id");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.breaker = Objects.requireNonNull(breaker, "breaker");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         if (breaker.tier() != id) {
             throw new IllegalArgumentException("breaker of " + breaker.tier() + " given to " + id);
         }
+        this.health = new TierHealth(nanoClock);
+        // A burst of the cap (a pool filling up), then the cap again each second, at least 5.
+        int cap = endpoint.maxConnections();
+        this.attempts = new AttemptBudget(Math.max(cap, 5), Math.max(cap, 5), nanoClock);
     }
 
     public TierId id() {
@@ -101,6 +111,15 @@ public final class Tier {
         return open.get();
     }
 
+    /** Takes one connection attempt from the tier's budget; {@code false} when it is spent for now. */
+    public boolean tryTakeAttempt() {
+        return attempts.tryTake();
+    }
+
+    public AttemptBudget attemptBudget() {
+        return attempts;
+    }
+
 
     /** A physical connection was created and will be handed out; records its role when known. */
     public void recordAcquired(Role observed) {
@@ -111,7 +130,7 @@ public final class Tier {
         }
     }
 
-    /** A connection attempt failed at the server or on the way to it. */
+    /** A connection attempt failed at the server or on the way to it: counts against the breaker. */
     public void recordFailure() {
         failures.increment();
         breaker.onFailure();
@@ -124,8 +143,17 @@ public final class Tier {
      */
     public void recordFailure(String reason) {
         lastFailure = reason;
-        suspect = true;
+        health.markSuspect();
         recordFailure();
+    }
+
+    /**
+     * An attempt failed for a reason that says nothing about the server's health (it is full, or it
+     * refused this pool's credentials): reported, never held against the tier.
+     */
+    public void recordRefusal(String reason) {
+        lastFailure = reason;
+        failures.increment();
     }
 
     /** What the last failed attempt said ("08001 Connection refused"); {@code null} if none failed. */
@@ -151,43 +179,69 @@ public final class Tier {
         probeMicros = micros;
     }
 
-    /** The monitor's "down" verdict: no new connections, and the breaker opens at once. */
-    public void markDown() {
-        healthy = false;
-        recoveredAtNanos.set(0);
-        // Every session opened before this verdict is suspect, including one still being opened.
-        retireConnections();
+    /**
+     * The monitor's "down" verdict: no new connections (but one caller's trial when nothing else
+     * can serve), and the breaker opens at once. Which sessions end is each pool's decision: only
+     * stalled ones, unless another tier can take the work. {@code true} when the tier was not down.
+     */
+    public boolean markDown() {
         breaker.forceOpen();
+        return health.markDown();
     }
 
     /**
-     * The monitor saw the tier answer again. The breaker is left alone: it may be open for reasons
-     * a probe cannot see (a full server), and it lets trials through once its wait is over.
+     * A probe or a caller's trial connection succeeded: the tier serves again (on probation if it
+     * was down or suspect), and its breaker closes, since a real session was just opened on it.
+     * {@code true} when the health state changed.
      */
-    public void markUp() {
-        if ((!healthy || suspect) && failbackNanos > 0) {
-            recoveredAtNanos.set(System.nanoTime());
-        }
-        suspect = false;
-        healthy = true;
+    public boolean markUp() {
+        breaker.forceClosed();
+        return health.markUp();
     }
 
     /** How long a recovered tier stays on probation; the longest any pool of the tier asked for. */
     public void failbackAfter(Duration after) {
-        failbackNanos = Math.max(failbackNanos, after.toNanos());
+        health.failbackAfter(after);
     }
 
     /** Back from down for less than its failback time: tried after the other tiers. */
     public boolean onProbation() {
-        long recovered = recoveredAtNanos.get();
-        return recovered != 0 && System.nanoTime() - recovered < failbackNanos;
+        return health.state() == TierState.PROBATION;
     }
 
     /** Ends a probation whose time is over; {@code true} exactly once per recovery (the failback moment). */
     public boolean finishProbation() {
-        long recovered = recoveredAtNanos.get();
-        return recovered != 0 && System.nanoTime() - recovered >= failbackNanos
-                && recoveredAtNanos.compareAndSet(recovered, 0);
+        return health.finishProbation();
+    }
+
+    /**
+     * One caller at a time may try a down tier, or one whose breaker is open, when no other tier
+     * can serve; {@code true} when this caller is the one. Must be followed by {@link #endTrial()}.
+     */
+    public boolean tryStartTrial() {
+        return trialInFlight.compareAndSet(false, true);
+    }
+
+    public void endTrial() {
+        trialInFlight.set(false);
+    }
+
+    /** This thread starts opening a session here; {@link #connectEnded()} when it returns. */
+    public void connectStarted() {
+        connecting.put(Thread.currentThread(), nanoClock.getAsLong() | 1);
+    }
+
+    public void connectEnded() {
+        connecting.remove(Thread.currentThread());
+    }
+
+    /** When the oldest connect still running on this tier started (the clock's nanos), 0 when none is. */
+    public long oldestConnectNanos() {
+        long oldest = 0;
+        for (long since : connecting.values()) {
+            oldest = oldest == 0 || since - oldest < 0 ? since : oldest;
+        }
+        return oldest;
     }
 
     /** The operator stops new connections here and retires the existing ones as they return. */
@@ -201,10 +255,7 @@ public final class Tier {
     }
 
     public TierState state() {
-        if (drained) {
-            return TierState.DRAINED;
-        }
-        return healthy ? TierState.UP : TierState.DOWN;
+        return drained ? TierState.DRAINED : health.state();
     }
 
 
@@ -227,8 +278,10 @@ public final class Tier {
         Instant retryAt = breakerState == BreakerState.OPEN
                 ? Instant.now().plusMillis(breaker.retryInMillis())
                 : null;
+        long probationLeft = health.probationRemainingNanos();
+        Instant probationEnds = onProbation() ? Instant.now().plusNanos(probationLeft) : null;
         return new TierStatus(id, endpoint.safeUrl(), state(), breakerState, role, lagBytes, probeMicros,
-                open.get(), endpoint.maxConnections(), acquired.sum(), failures.sum(), retryAt);
+                open.get(), endpoint.maxConnections(), acquired.sum(), failures.sum(), retryAt, probationEnds);
     }
 
     @Override

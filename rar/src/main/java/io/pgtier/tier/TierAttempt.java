@@ -11,7 +11,7 @@ import java.sql.SQLException;
  * @param tier    which tier
  * @param outcome what happened
  * @param reason  the text that appears after the tier's label in the error message
- * @param cause   the driver's exception for {@link Outcome#FAILED}; {@code null} otherwise
+ * @param cause   the driver's exception for an attempt that was tried; {@code null} otherwise
  */
 public record TierAttempt(TierId tier, Outcome outcome, String reason, SQLException cause)
         implements Serializable {
@@ -23,14 +23,30 @@ public record TierAttempt(TierId tier, Outcome outcome, String reason, SQLExcept
         BREAKER_REFUSED,
         /** Not tried: every slot of the tier's cap was taken. */
         CAP_FULL,
-        /** Tried: connecting (or asking the role) failed. */
+        /** Not tried: the tier's connection attempt budget is spent for now. */
+        THROTTLED,
+        /** Tried: connecting (or asking the role) failed at the server or on the way there. */
         FAILED,
+        /** Tried: the server answered but has no room (class 53); not held against the tier. */
+        FULL,
+        /** Tried: the server refused this pool's sign-on or configuration; not held against the tier. */
+        REJECTED,
         /** Tried: connected, but the server's role cannot serve the purpose. */
         WRONG_ROLE
     }
 
-    static TierAttempt failed(TierId tier, SQLException cause) {
-        return new TierAttempt(tier, Outcome.FAILED, Messages.sqlFailure(cause), cause);
+    static TierAttempt failed(TierId tier, SQLException cause, FailureKind kind) {
+        Outcome outcome = switch (kind) {
+            case SERVER -> Outcome.FAILED;
+            case CAPACITY -> Outcome.FULL;
+            case CONFIG -> Outcome.REJECTED;
+        };
+        return new TierAttempt(tier, outcome, Messages.sqlFailure(cause), cause);
+    }
+
+    /** Whether the tier said something that may pass if asked again soon (not a configuration refusal). */
+    public boolean mayPass() {
+        return outcome != Outcome.REJECTED && !(outcome == Outcome.EXCLUDED && reason.equals(Messages.drained()));
     }
 
     static TierAttempt skipped(TierId tier, Outcome outcome, String reason) {

@@ -17,16 +17,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Decides which tiers to try for a new physical connection, and in what order.
  *
- * <p>A tier is excluded when it is drained or marked down; every exclusion carries a reason so the
- * final error can name every tier. A tier whose last known role cannot serve the purpose (a standby,
- * for READ_WRITE) is not excluded but tried last: the cluster's HA manager may have promoted it since
- * it was last seen, and the walk checks the role of every new session anyway, so a standby is never
- * handed out for writes. A tier on failback probation ({@link Tier#onProbation()}) is tried last too. The breaker and the cap are not judged here: they can only be judged by
- * taking a permit or a slot, which is the connect loop's job ({@link TierWalk}).
+ * <p>A tier is excluded when it is drained, marked down, or its last known role cannot serve the
+ * purpose (a standby, for READ_WRITE: callers never open sessions on a server that can never
+ * serve them; the monitor's probe notices a promotion, on its fast schedule while no tier can
+ * serve). Every exclusion carries a reason so the final error can name every tier. A down tier
+ * whose role may serve is also a <em>trial</em>: when no candidate gives a connection, one caller
+ * may try it ({@link TierWalk}). A tier on failback probation is tried after the others. The breaker
+ * and the cap are not judged here: they can only be judged by taking a permit or a slot, which is
+ * the connect loop's job.
  *
  * <ul>
- *   <li><b>READ_WRITE</b>: walk order, primary → backup → failover; tiers last seen as standbys
- *       after the others.</li>
+ *   <li><b>READ_WRITE</b>: walk order, primary → backup → failover.</li>
  *   <li><b>READ_ONLY</b>: standbys and tiers whose role is not known yet first, the least loaded
  *       (fewest open connections) first, ties broken round-robin so two idle standbys share the
  *       load; then writable tiers, since the primary may serve reads too.</li>
@@ -38,8 +39,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TierSelector {
 
-    /** The tiers to try, in order, and why each other configured tier is not tried. */
-    public record Selection(List<Tier> candidates, Map<TierId, String> excluded) {
+    /**
+     * The tiers to try, in order; why each other configured tier is not tried; and the excluded
+     * tiers one caller may try when no candidate serves (down, but of a role that may serve).
+     */
+    public record Selection(List<Tier> candidates, Map<TierId, String> excluded, List<Tier> trials) {
     }
 
     private final List<Tier> tiers;
@@ -63,21 +67,25 @@ public final class TierSelector {
     /** Candidates and exclusions judged in one pass, so every tier is in exactly one of them. */
     public Selection select(Purpose purpose) {
         List<Tier> usable = new ArrayList<>();
-        List<Tier> lastResort = new ArrayList<>();
+        List<Tier> probation = new ArrayList<>();
+        List<Tier> trials = new ArrayList<>();
         Map<TierId, String> excluded = new EnumMap<>(TierId.class);
         for (Tier tier : tiers) {
             Optional<String> reason = exclusion(tier, purpose);
             if (reason.isPresent()) {
                 excluded.put(tier.id(), reason.get());
-            } else if (!purpose.canUse(tier.role()) || tier.onProbation()) {
-                lastResort.add(tier);
+                if (tier.state() == TierState.DOWN && purpose.canUse(tier.role())) {
+                    trials.add(tier);
+                }
+            } else if (tier.onProbation()) {
+                probation.add(tier);
             } else {
                 usable.add(tier);
             }
         }
         List<Tier> ordered = purpose == Purpose.READ_ONLY ? standbysFirst(usable) : usable;
-        ordered.addAll(lastResort);
-        return new Selection(List.copyOf(ordered), Collections.unmodifiableMap(excluded));
+        ordered.addAll(probation);
+        return new Selection(List.copyOf(ordered), Collections.unmodifiableMap(excluded), List.copyOf(trials));
     }
 
     /** Why {@code tier} may not be tried for {@code purpose} right now; empty if it may. */
@@ -86,10 +94,28 @@ public final class TierSelector {
         if (state == TierState.DRAINED) {
             return Optional.of(Messages.drained());
         }
+        if (!purpose.canUse(tier.role())) {
+            return Optional.of(Messages.wrongRole(tier.role(), purpose));
+        }
         if (state == TierState.DOWN) {
             return Optional.of(Messages.markedDown());
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether some tier other than {@code tier} can take this purpose's new work now: serving, its
+     * breaker not open, and a role known to serve the purpose. A down verdict on {@code tier} ends
+     * its working sessions only when this is so.
+     */
+    public boolean otherCanServe(Tier tier, Purpose purpose) {
+        for (Tier other : tiers) {
+            if (other != tier && other.state().serves() && other.role() != Role.UNKNOWN && purpose.canUse(other.role())
+                    && other.breaker().state() != io.pgtier.api.BreakerState.OPEN) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -6,6 +6,8 @@ import io.pgtier.api.TierId;
 import io.pgtier.tier.TierAttempt.Outcome;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,24 +18,31 @@ import java.util.function.LongSupplier;
  * The connect loop: creates one physical connection on the first tier that can give one.
  *
  * <p>For each candidate from the {@link TierSelector}, in order: ask the breaker for a permit, take
- * a slot of the cap, connect, then ask the server its role. Anything that stops the tier is
- * recorded as a {@link TierAttempt} and the walk moves on; if no tier succeeds, a
- * {@link NoTierAvailableException} lists every configured tier, tried or not.
+ * a token of the tier's attempt budget and a slot of its cap, connect, then ask the server its
+ * role. Anything that stops the tier is recorded as a {@link TierAttempt} and the walk moves on.
+ *
+ * <p><b>Trials.</b> When no candidate gives a connection, the tiers a verdict keeps out — marked
+ * down, or refused by an open breaker — are the best left that may still serve: one caller at a
+ * time ({@link Tier#tryStartTrial()}) tries each, in walk order, bypassing the breaker. A success
+ * returns the tier to service ({@link Tier#markUp()}); a failure restarts its breaker's wait. So a
+ * verdict moves work to a tier that can serve, and never refuses the last one that can.
+ *
+ * <p>If no tier succeeds, a {@link NoTierAvailableException} lists every configured tier, tried or not.
  *
  * <p>Invariants, whatever happens (including a {@code RuntimeException} from the connector,
  * which is a bug and propagates rather than being mistaken for a tier failure):
  * <ul>
  *   <li>every breaker permit ends in exactly one success, failure or release;</li>
  *   <li>every cap slot is released unless it is handed out inside {@link Acquired};</li>
- *   <li>every connection opened but not handed out is discarded.</li>
+ *   <li>every connection opened but not handed out is discarded;</li>
+ *   <li>only a failure of the server or the route ({@link FailureKind#SERVER}) counts against a tier.</li>
  * </ul>
  *
  * <p>A server with the wrong role (a standby reached by READ_WRITE, typically just after a
  * switchover the monitor has not seen yet) counts as a <em>success</em> for the breaker: the server
  * answered, which is what the breaker judges. Its role is recorded so the next walk skips it.
  *
- * <p>There is no retry or back-off here: Payara calls again for the next request, and the
- * breaker is what keeps repeated calls from hammering a failing tier.
+ * <p>Waiting and retrying are the pool's job ({@code PoolRuntime}); the walk never sleeps.
  */
 public final class TierWalk {
 
@@ -53,47 +62,85 @@ public final class TierWalk {
             throws NoTierAvailableException {
         long start = nanoClock.getAsLong();
         TierSelector.Selection selection = selector.select(purpose);
-        List<TierAttempt> attempts = new ArrayList<>();
+        Map<TierId, TierAttempt> attempts = new EnumMap<>(TierId.class);
         for (Map.Entry<TierId, String> e : selection.excluded().entrySet()) {
-            attempts.add(TierAttempt.skipped(e.getKey(), Outcome.EXCLUDED, e.getValue()));
+            attempts.put(e.getKey(), TierAttempt.skipped(e.getKey(), Outcome.EXCLUDED, e.getValue()));
         }
+        List<Tier> trials = new ArrayList<>(selection.trials());
         for (Tier tier : selection.candidates()) {
-            Acquired<C> acquired = tryTier(tier, purpose, connector, attempts);
+            Acquired<C> acquired = tryTier(tier, purpose, connector, attempts, false);
             if (acquired != null) {
                 return acquired;
             }
+            if (attempts.get(tier.id()).outcome() == Outcome.BREAKER_REFUSED
+                    && tier.breaker().state() == io.pgtier.api.BreakerState.OPEN) {
+                trials.add(tier);
+            }
+        }
+        trials.sort(Comparator.comparing(Tier::id));
+        for (Tier tier : trials) {
+            if (!tier.tryStartTrial()) {
+                continue;
+            }
+            try {
+                Acquired<C> acquired = tryTier(tier, purpose, connector, attempts, true);
+                if (acquired != null) {
+                    return acquired;
+                }
+            } finally {
+                tier.endTrial();
+            }
         }
         long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(nanoClock.getAsLong() - start);
-        throw new NoTierAvailableException(poolName, purpose, elapsedMillis, attempts);
+        throw new NoTierAvailableException(poolName, purpose, elapsedMillis, new ArrayList<>(attempts.values()));
     }
 
-    /** One tier's turn; returns {@code null} after adding to {@code attempts} when it cannot serve. */
+    /**
+     * One tier's turn; returns {@code null} after recording in {@code attempts} when it cannot serve.
+     * A {@code trial} bypasses the breaker and, on success, returns the tier to service.
+     */
     private <C> Acquired<C> tryTier(Tier tier, Purpose purpose, Connector<C> connector,
-            List<TierAttempt> attempts) {
+            Map<TierId, TierAttempt> attempts, boolean trial) {
         Breaker breaker = tier.breaker();
-        if (!breaker.tryAcquirePermission()) {
-            attempts.add(TierAttempt.skipped(tier.id(), Outcome.BREAKER_REFUSED,
+        if (!trial && !breaker.tryAcquirePermission()) {
+            attempts.put(tier.id(), TierAttempt.skipped(tier.id(), Outcome.BREAKER_REFUSED,
                     Messages.refused(breaker.refusal(), tier.lastFailure())));
             return null;
         }
+        boolean judged = trial;
+        if (!tier.tryTakeAttempt()) {
+            if (!judged) {
+                breaker.releasePermission();
+            }
+            keepFirst(attempts, TierAttempt.skipped(tier.id(), Outcome.THROTTLED,
+                    Messages.throttled(tier.attemptBudget().perSecond())));
+            return null;
+        }
         if (!tier.tryReserve()) {
-            breaker.releasePermission();
-            attempts.add(TierAttempt.skipped(tier.id(), Outcome.CAP_FULL,
+            if (!judged) {
+                breaker.releasePermission();
+            }
+            keepFirst(attempts, TierAttempt.skipped(tier.id(), Outcome.CAP_FULL,
                     Messages.capFull(tier.openConnections(), tier.endpoint().maxConnections())));
             return null;
         }
         long generation = tier.generation();
         C connection = null;
         boolean handedOut = false;
-        boolean judged = false;
+        tier.connectStarted();
         try {
             connection = connector.connect(tier);
             Role role = connector.roleOf(connection);
+            if (trial) {
+                tier.markUp();
+            }
             if (!purpose.canUse(role)) {
                 tier.recordRole(role);
-                breaker.onSuccess();
+                if (!judged) {
+                    breaker.onSuccess();
+                }
                 judged = true;
-                attempts.add(TierAttempt.skipped(tier.id(), Outcome.WRONG_ROLE,
+                attempts.put(tier.id(), TierAttempt.skipped(tier.id(), Outcome.WRONG_ROLE,
                         Messages.wrongRole(role, purpose)));
                 return null;
             }
@@ -102,12 +149,21 @@ public final class TierWalk {
             handedOut = true;
             return new Acquired<>(connection, tier, generation);
         } catch (SQLException e) {
-            TierAttempt failed = TierAttempt.failed(tier.id(), e);
-            tier.recordFailure(failed.reason());
-            judged = true;
-            attempts.add(failed);
+            FailureKind kind = connector.classify(e);
+            TierAttempt failed = TierAttempt.failed(tier.id(), e, kind);
+            if (kind == FailureKind.SERVER) {
+                tier.recordFailure(failed.reason());
+                if (trial) {
+                    breaker.forceOpen();
+                }
+                judged = true;
+            } else {
+                tier.recordRefusal(failed.reason());
+            }
+            attempts.put(tier.id(), failed);
             return null;
         } finally {
+            tier.connectEnded();
             if (!judged) {
                 breaker.releasePermission();
             }
@@ -115,6 +171,12 @@ public final class TierWalk {
                 abandon(tier, connector, connection);
             }
         }
+    }
+
+    /** A trial that could not even start keeps what the tier's first turn found (its real reason). */
+    private static void keepFirst(Map<TierId, TierAttempt> attempts, TierAttempt attempt) {
+        attempts.merge(attempt.tier(), attempt, (first, later) -> first.outcome() == Outcome.EXCLUDED
+                || first.outcome() == Outcome.BREAKER_REFUSED ? first : later);
     }
 
     private static <C> void abandon(Tier tier, Connector<C> connector, C connection) {

@@ -37,7 +37,7 @@ public final class Tiers {
             LongSupplier nanoClock, BreakerListener listener) {
         return new Tiers(endpoints.entrySet().stream()
                 .map(e -> new Tier(e.getKey(), e.getValue(),
-                        new Breaker(e.getKey(), breakerConfig, nanoClock, listener)))
+                        new Breaker(e.getKey(), breakerConfig, nanoClock, listener), nanoClock))
                 .toList());
     }
 

@@ -54,7 +54,7 @@ class HealthMonitorTest {
         TierRegistry registry = new TierRegistry(BreakerListener.NONE);
         Tier p = registry.tier(TierId.PRIMARY, endpoint(primary), BreakerConfig.defaults());
         Tier s = registry.tier(TierId.BACKUP, endpoint(standby), BreakerConfig.defaults());
-        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2, t -> { });
+        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2, (t, stalled) -> { });
 
         monitor.round();
 
@@ -71,10 +71,10 @@ class HealthMonitorTest {
         PgServer server = harness.startPrimary("flaky");
         TierRegistry registry = new TierRegistry(BreakerListener.NONE);
         Tier tier = registry.tier(TierId.PRIMARY, endpoint(server), BreakerConfig.defaults());
-        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2, t -> { });
+        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 2, (t, stalled) -> { });
 
         java.util.List<TierId> told = new java.util.ArrayList<>();
-        HealthMonitor watched = new HealthMonitor(registry, Runnable::run, 2, 2, t -> told.add(t.id()));
+        HealthMonitor watched = new HealthMonitor(registry, Runnable::run, 2, 2, (t, stalled) -> told.add(t.id()));
         watched.round();
         assertThat(tier.state()).isEqualTo(TierState.UP);
 
@@ -99,7 +99,7 @@ class HealthMonitorTest {
         TierRegistry registry = new TierRegistry(BreakerListener.NONE);
         Tier tier = registry.tier(TierId.PRIMARY, endpoint(server), BreakerConfig.defaults());
         java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newCachedThreadPool();
-        HealthMonitor monitor = new HealthMonitor(registry, work, 1, 1, t -> { });
+        HealthMonitor monitor = new HealthMonitor(registry, work, 1, 1, (t, stalled) -> { });
         try {
             server.hang();
             long start = System.nanoTime();
@@ -125,7 +125,7 @@ class HealthMonitorTest {
         Tier backupTier = registry.tier(TierId.BACKUP, endpoint(b), BreakerConfig.defaults());
         primaryTier.failbackAfter(Duration.ofSeconds(2));
         TierSelector selector = new TierSelector(List.of(primaryTier, backupTier));
-        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 1, t -> { });
+        HealthMonitor monitor = new HealthMonitor(registry, Runnable::run, 2, 1, (t, stalled) -> { });
 
         p.crash();
         monitor.round();
@@ -135,7 +135,7 @@ class HealthMonitorTest {
         p.start();
         monitor.round();
 
-        assertThat(primaryTier.state()).isEqualTo(TierState.UP);
+        assertThat(primaryTier.state()).isEqualTo(TierState.PROBATION);
         assertThat(primaryTier.onProbation()).isTrue();
         assertThat(selector.candidates(Purpose.READ_WRITE)).as("on probation: tried after the backup")
                 .extracting(Tier::id).containsExactly(TierId.BACKUP, TierId.PRIMARY);
@@ -157,7 +157,7 @@ class HealthMonitorTest {
                 BreakerConfig.defaults());
         java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newCachedThreadPool();
         int[] downs = new int[1];
-        HealthMonitor monitor = new HealthMonitor(registry, work, 1, 2, t -> downs[0]++);
+        HealthMonitor monitor = new HealthMonitor(registry, work, 1, 2, (t, stalled) -> downs[0]++);
         var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         try {
             flap(monitor, route, tier);

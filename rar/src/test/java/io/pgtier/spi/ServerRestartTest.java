@@ -88,9 +88,9 @@ class ServerRestartTest {
             java.util.List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
             io.pgtier.ra.TierDownListener recording = new io.pgtier.ra.TierDownListener() {
                 @Override
-                public void tierDown(Tier t) {
+                public void tierDown(Tier t, long stalledBeforeNanos) {
                     told.add("down");
-                    runtime.tierDown(t);
+                    runtime.tierDown(t, stalledBeforeNanos);
                 }
 
                 @Override

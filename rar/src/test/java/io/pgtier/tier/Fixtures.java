@@ -52,6 +52,6 @@ final class Fixtures {
         TierEndpoint endpoint = new TierEndpoint(
                 "jdbc:postgresql://" + id.label() + ".db:5432/app?password=" + PASSWORD,
                 "app", PASSWORD, cap);
-        return new Tier(id, endpoint, new Breaker(id, CONFIG, clock::nanoTime, listener));
+        return new Tier(id, endpoint, new Breaker(id, CONFIG, clock::nanoTime, listener), clock::nanoTime);
     }
 }

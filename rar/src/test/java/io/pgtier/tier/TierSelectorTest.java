@@ -33,7 +33,7 @@ class TierSelectorTest {
     }
 
     @Test
-    @DisplayName("READ_WRITE tries known standbys last (they may have been promoted) and skips drained or down tiers, with a reason")
+    @DisplayName("READ_WRITE never connects to a known standby (the probe sees a promotion), skips drained tiers, and offers a down writable tier only as a trial")
     void readWriteSkipsStandbysAndUnavailable() {
         primary.recordRole(Role.STANDBY);
         backup.drain();
@@ -41,13 +41,18 @@ class TierSelectorTest {
 
         TierSelector.Selection selection = selector.select(Purpose.READ_WRITE);
 
-        assertThat(ids(selection.candidates())).containsExactly(FAILOVER, PRIMARY);
+        assertThat(ids(selection.candidates())).containsExactly(FAILOVER);
         assertThat(selection.excluded())
                 .containsEntry(BACKUP, "drained by operator")
-                .hasSize(1);
+                .containsEntry(PRIMARY, "server is a standby (read-only)")
+                .hasSize(2);
+        assertThat(selection.trials()).as("a standby is no trial for writes").isEmpty();
         failover.markDown();
-        assertThat(selector.select(Purpose.READ_WRITE).excluded())
-                .containsEntry(FAILOVER, "down (health checks failing; tried again once a probe succeeds)");
+        TierSelector.Selection down = selector.select(Purpose.READ_WRITE);
+        assertThat(down.excluded())
+                .containsEntry(FAILOVER, "down (health checks failing; re-probed within a second, and one caller tries it when no tier serves)");
+        assertThat(ids(down.candidates())).isEmpty();
+        assertThat(ids(down.trials())).containsExactly(FAILOVER);
     }
 
     @Test

@@ -128,15 +128,17 @@ class TierTest {
     }
 
     @Test
-    @DisplayName("markDown opens the breaker at once; markUp leaves it to its own wait")
+    @DisplayName("markDown opens the breaker at once; markUp (a good probe or trial) closes it without waiting out its open time")
     void markDownForcesBreakerOpen() {
         Tier tier = Fixtures.tier(TierId.PRIMARY, 2, clock);
 
         tier.markDown();
         assertThat(tier.breaker().state()).isEqualTo(BreakerState.OPEN);
+        assertThat(tier.breaker().retryInMillis()).as("still in its open wait").isPositive();
         tier.markUp();
 
-        assertThat(tier.breaker().state()).isEqualTo(BreakerState.OPEN);
+        assertThat(tier.breaker().state()).isEqualTo(BreakerState.CLOSED);
+        assertThat(tier.state()).isEqualTo(TierState.UP);
     }
 
     @Test

@@ -136,6 +136,7 @@ class TierWalkTest {
                 new TierWalk(new TierSelector(List.of(tinyPrimary, backup, failover)), clock::nanoTime);
         tinyPrimary.tryReserve();
         backup.breaker().forceOpen();
+        assertThat(backup.tryStartTrial()).as("another caller is making the backup's trial").isTrue();
         clock.advance(Duration.ofMillis(5_800));
         connector.fail(FAILOVER, "53300", "too many connections");
 
@@ -148,6 +149,107 @@ class TierWalkTest {
         assertThat(e.attempts()).extracting(TierAttempt::outcome)
                 .containsExactly(Outcome.CAP_FULL, Outcome.BREAKER_REFUSED, Outcome.FAILED);
         assertThat(tinyPrimary.openConnections()).as("only the slot taken by the test").isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("when nothing else serves, one caller tries a tier whose breaker is open, and its success closes the breaker")
+    void openBreakerTriedByOneCallerWhenNothingElseServes() throws SQLException {
+        TierWalk primaryOnly = new TierWalk(new TierSelector(List.of(primary)), clock::nanoTime);
+        primary.breaker().forceOpen();
+
+        Acquired<FakeConnection> got = primaryOnly.acquire(Purpose.READ_WRITE, connector, "orders");
+
+        assertThat(got.tier()).isSameAs(primary);
+        assertThat(primary.breaker().state()).as("recovered: closed without waiting out the open state").isEqualTo(BreakerState.CLOSED);
+        assertThat(primary.tryStartTrial()).as("the trial permit was given back").isTrue();
+        primary.endTrial();
+
+        primary.breaker().forceOpen();
+        connector.fail(PRIMARY, "08001", "Connection refused");
+        NoTierAvailableException e = noTier(() -> primaryOnly.acquire(Purpose.READ_WRITE, connector, "orders"));
+        assertThat(e.getMessage()).endsWith("(primary: 08001 Connection refused)");
+        assertThat(primary.breaker().retryInMillis()).as("a failed trial restarts the open wait")
+                .isEqualTo(BreakerConfig.defaults().waitInOpenState().toMillis());
+        assertThat(connector.connects).containsExactly(PRIMARY, PRIMARY);
+    }
+
+    @Test
+    @DisplayName("a down tier is tried by one caller only when no candidate serves; the others are told why it is out")
+    void downTierTriedOnceWhenNothingElseServes() throws SQLException {
+        primary.markDown();
+        assertThat(walk.acquire(Purpose.READ_WRITE, connector, "orders").tier()).as("the backup serves: no trial").isSameAs(backup);
+        assertThat(connector.connects).containsExactly(BACKUP);
+
+        backup.drain();
+        failover.drain();
+        assertThat(primary.tryStartTrial()).as("another caller holds the trial").isTrue();
+        NoTierAvailableException e = noTier(() -> walk.acquire(Purpose.READ_WRITE, connector, "orders"));
+        assertThat(e.getMessage()).contains("primary: down");
+        assertThat(connector.connects).as("no second trial at once").containsExactly(BACKUP);
+        primary.endTrial();
+
+        Acquired<FakeConnection> got = walk.acquire(Purpose.READ_WRITE, connector, "orders");
+        assertThat(got.tier()).isSameAs(primary);
+        assertThat(primary.state()).as("the trial returned it to service").isEqualTo(io.pgtier.api.TierState.UP);
+    }
+
+    @Test
+    @DisplayName("a full server or a refused sign-on is reported but never counted against the tier's breaker or health")
+    void capacityAndConfigurationNotHeldAgainstTheTier() {
+        Connector<FakeConnection> classifying = new Connector<>() {
+            @Override
+            public FakeConnection connect(Tier tier) throws SQLException {
+                return connector.connect(tier);
+            }
+
+            @Override
+            public Role roleOf(FakeConnection connection) {
+                return connection.role();
+            }
+
+            @Override
+            public void discard(FakeConnection connection) {
+                connector.discard(connection);
+            }
+
+            @Override
+            public FailureKind classify(SQLException failure) {
+                return failure.getSQLState().startsWith("53") ? FailureKind.CAPACITY : FailureKind.CONFIG;
+            }
+        };
+        TierWalk primaryOnly = new TierWalk(new TierSelector(List.of(primary)), clock::nanoTime);
+        connector.fail(PRIMARY, "53300", "sorry, too many clients already");
+        for (int i = 0; i < 8; i++) {
+            noTier(() -> primaryOnly.acquire(Purpose.READ_WRITE, classifying, "orders"));
+        }
+        connector.fail(PRIMARY, "28P01", "password authentication failed");
+        NoTierAvailableException e = noTier(() -> primaryOnly.acquire(Purpose.READ_WRITE, classifying, "orders"));
+
+        assertThat(e.attempts()).extracting(TierAttempt::outcome).containsExactly(Outcome.REJECTED);
+        assertThat(e.attempts().get(0).mayPass()).as("waiting cannot help a wrong password").isFalse();
+        assertThat(primary.breaker().state()).isEqualTo(BreakerState.CLOSED);
+        assertThat(primary.state()).isEqualTo(io.pgtier.api.TierState.UP);
+        assertThat(primary.status().failures()).as("still counted as failed attempts").isEqualTo(9);
+    }
+
+    @Test
+    @DisplayName("a storm of attempts on a failing tier is bounded by its attempt budget, which refills with time")
+    void attemptsAreBudgeted() {
+        Tier small = Fixtures.tier(PRIMARY, 5, clock);
+        TierWalk walkOne = new TierWalk(new TierSelector(List.of(small)), clock::nanoTime);
+        connector.fail(PRIMARY, "08001", "Connection refused");
+        List<Outcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            small.breaker().forceClosed();
+            outcomes.add(noTier(() -> walkOne.acquire(Purpose.READ_WRITE, connector, "orders")).attempts().get(0).outcome());
+        }
+        assertThat(connector.connects).as("a burst of 5, then nothing without time passing").hasSize(5);
+        assertThat(outcomes.subList(5, 50)).containsOnly(Outcome.THROTTLED);
+
+        clock.advance(Duration.ofSeconds(1));
+        small.breaker().forceClosed();
+        noTier(() -> walkOne.acquire(Purpose.READ_WRITE, connector, "orders"));
+        assertThat(connector.connects).as("refilled at 5/s").hasSize(6);
     }
 
     @Test
@@ -166,7 +268,7 @@ class TierWalkTest {
     }
 
     @Test
-    @DisplayName("a lone standby for READ_WRITE is reported, and tried again on the next walk (it may have been promoted)")
+    @DisplayName("a lone standby for READ_WRITE is reported, and not connected to again until its role is seen to change")
     void standbyReportedThenRetriedLast() throws SQLException {
         TierWalk primaryOnly = new TierWalk(new TierSelector(List.of(primary)), clock::nanoTime);
         connector.role(PRIMARY, Role.STANDBY);
@@ -180,10 +282,12 @@ class TierWalkTest {
         assertThat(first.getSQLState()).as("nothing failed at the server").isEqualTo("08001");
         assertThat(first.getCause()).isNull();
         assertThat(first.attempts()).extracting(TierAttempt::outcome).containsExactly(Outcome.WRONG_ROLE);
-        assertThat(second.attempts()).extracting(TierAttempt::outcome).containsExactly(Outcome.WRONG_ROLE);
-        assertThat(connector.connects).as("each walk checked the server again").containsExactly(PRIMARY, PRIMARY);
+        assertThat(second.attempts()).extracting(TierAttempt::outcome).containsExactly(Outcome.EXCLUDED);
+        assertThat(second.getMessage()).endsWith("(primary: server is a standby (read-only))");
+        assertThat(connector.connects).as("no session opened on a known standby").containsExactly(PRIMARY);
 
         connector.role(PRIMARY, Role.WRITABLE);
+        primary.recordRole(Role.WRITABLE); // what the monitor's probe records after a promotion
         assertThat(primaryOnly.acquire(Purpose.READ_WRITE, connector, "a").tier()).as("promoted").isSameAs(primary);
     }
 
@@ -197,12 +301,13 @@ class TierWalkTest {
         Acquired<FakeConnection> got = walk.acquire(Purpose.READ_ONLY, connector, "reports");
         primary.drain();
         backup.markDown();
+        assertThat(backup.tryStartTrial()).as("another caller is making the backup's trial").isTrue();
         connector.fail(FAILOVER, "08006", "I/O error");
         NoTierAvailableException e = noTier(() -> walk.acquire(Purpose.READ_ONLY, connector, "reports"));
 
         assertThat(got.tier()).isSameAs(backup);
         assertThat(e.getMessage()).startsWith("pgtier[reports] no tier could serve READ_ONLY within ")
-                .endsWith("(primary: drained by operator; backup: down (health checks failing; tried again once a probe succeeds);"
+                .endsWith("(primary: drained by operator; backup: down (health checks failing; re-probed within a second, and one caller tries it when no tier serves);"
                         + " failover: 08006 I/O error)");
     }
 
