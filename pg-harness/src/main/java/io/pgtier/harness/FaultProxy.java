@@ -35,6 +35,7 @@ public final class FaultProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final ExecutorService threads;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
     private final Object modeChanged = new Object();
     private volatile int targetPort;
     private volatile Mode mode = Mode.PASS;
@@ -102,6 +103,11 @@ public final class FaultProxy implements AutoCloseable {
         links.forEach(Link::reset);
     }
 
+    /** Connections accepted since the proxy started, whatever became of them. */
+    public int acceptedConnections() {
+        return accepted.get();
+    }
+
     /** Connections currently open through the proxy. */
     public int openConnections() {
         return links.size();
@@ -133,6 +139,7 @@ public final class FaultProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = listener.accept();
+                accepted.incrementAndGet();
                 if (mode == Mode.RESET) {
                     resetQuietly(client);
                     continue;

@@ -155,6 +155,27 @@ public final class PgServer {
         hung = false;
     }
 
+    /**
+     * Freezes the postmaster alone (SIGSTOP): new connections are accepted by the kernel but never
+     * served, while the backends already serving a session keep answering — a server that refuses
+     * new sessions while its existing ones work. {@link #resumePostmaster()} undoes it.
+     */
+    public synchronized void hangPostmaster() {
+        signalPostmaster("STOP");
+    }
+
+    public synchronized void resumePostmaster() {
+        signalPostmaster("CONT");
+    }
+
+    private void signalPostmaster(String signal) {
+        long pid = pid();
+        if (pid <= 0) {
+            throw new IllegalStateException(name + " is not running");
+        }
+        exec.asSelf(Duration.ofSeconds(10), "kill", "-" + signal, String.valueOf(pid));
+    }
+
     /** Promotes a standby to a writable primary and waits until it is. */
     public synchronized void promote() {
         pgCtl("promote", "-w", "-t", "60");

@@ -1,0 +1,298 @@
+package io.pgtier.spi;
+
+import static io.pgtier.spi.TestPool.serverPort;
+import static io.pgtier.spi.TestPool.sessionsOn;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import io.pgtier.api.BreakerState;
+import io.pgtier.api.TierId;
+import io.pgtier.api.TierState;
+import io.pgtier.harness.FaultProxy;
+import io.pgtier.harness.PgHarness;
+import io.pgtier.harness.PgServer;
+import io.pgtier.harness.Replication;
+import io.pgtier.ra.HealthMonitor;
+import io.pgtier.ra.PgTierResourceAdapter;
+import io.pgtier.tier.Tier;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The availability rule on real servers: a verdict may move work to a tier that can serve it, and
+ * never takes away or refuses the best tier still able to serve. Each test is a fault where the
+ * adapter once did worse than a plain pool on a pgjdbc URL would.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AvailabilityTest {
+
+    private PgHarness harness;
+    private PgServer server;
+    private final ExecutorService work = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    void start() {
+        harness = PgHarness.create();
+        server = harness.startPrimary("avail", "max_connections = 12");
+    }
+
+    @AfterAll
+    void stop() {
+        work.shutdownNow();
+        harness.close();
+    }
+
+    @Test
+    @DisplayName("the only tier's route resets for 1.5 s: getConnection rides through and succeeds as soon as the route is back;"
+            + " without the window it fails")
+    void ridesThroughABriefFault() throws Exception {
+        FaultProxy route = harness.proxy("ride-route", server);
+        PgTierManagedConnectionFactory factory = TestPool.factory("ride", "READ_WRITE", route.jdbcUrl(), null, null);
+        PgTierManagedConnectionFactory noWindow = TestPool.factory("no-window", "READ_WRITE", route.jdbcUrl(), null, null);
+        noWindow.setRideThroughMillis(0);
+        PgTierResourceAdapter adapter = new PgTierResourceAdapter();
+        try (TestPool pool = TestPool.start(adapter, factory); TestPool plain = TestPool.start(adapter, noWindow)) {
+            route.reset();
+            CompletableFuture<Void> heal = CompletableFuture.runAsync(() -> sleep(1_500), work).thenRun(route::pass);
+            SQLException withoutWindow = catchThrowableOfType(SQLException.class, plain::connection);
+            long start = System.nanoTime();
+            try (Connection c = pool.connection()) {
+                long healedAt = heal.isDone() ? System.nanoTime() : 0;
+                heal.get(10, TimeUnit.SECONDS);
+                assertThat(serverPort(c)).isEqualTo(server.port());
+                System.out.printf("[figures] brief reset: served %d ms after the call started (fault 1.5 s)%n",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                assertThat(healedAt).as("served only once the route was back").isNotZero();
+            }
+            assertThat((Throwable) withoutWindow).as("rideThroughMillis=0 fails during the fault").isNotNull();
+            assertThat(withoutWindow.getMessage()).contains("pgtier[no-window]", "primary: 08");
+        } finally {
+            route.pass();
+        }
+    }
+
+    @Test
+    @DisplayName("once an outage is older than the window, callers fail in milliseconds with every tier's reason; the tier's return serves at once")
+    void failsFastAfterTheWindow() throws Exception {
+        FaultProxy route = harness.proxy("fast-route", server);
+        PgTierManagedConnectionFactory factory = TestPool.factory("fast", "READ_WRITE", route.jdbcUrl(), null, null);
+        factory.setRideThroughMillis(1_000);
+        try (TestPool pool = TestPool.start(factory)) {
+            route.reset();
+            long first = System.nanoTime();
+            SQLException waited = catchThrowableOfType(SQLException.class, pool::connection);
+            long firstMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - first);
+            long second = System.nanoTime();
+            SQLException fast = catchThrowableOfType(SQLException.class, pool::connection);
+            long secondMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - second);
+            System.out.printf("[figures] outage: first caller failed after %d ms (window 1000 ms), the next after %d ms%n",
+                    firstMillis, secondMillis);
+
+            assertThat(firstMillis).as("the first caller waited out the window").isGreaterThanOrEqualTo(900);
+            assertThat(waited.getMessage()).contains("pgtier[fast] no tier could serve READ_WRITE", "primary:");
+            assertThat(secondMillis).as("fails fast (target 50 ms; bound generous for a loaded machine)").isLessThan(500);
+            assertThat(fast.getMessage()).contains("primary:");
+            assertThat(fast.getSQLState()).startsWith("08");
+
+            route.pass();
+            try (Connection c = pool.connection()) {
+                assertThat(serverPort(c)).as("the first call after the route is back is served").isEqualTo(server.port());
+            }
+        } finally {
+            route.pass();
+        }
+    }
+
+    @Test
+    @DisplayName("the postmaster alone hangs and no other tier can write: the tier is declared down, yet its working sessions are kept and serve")
+    void postmasterHangKeepsWorkingSessions() throws Exception {
+        PgServer primary = harness.startPrimary("pm-primary");
+        PgServer standby = harness.startStandby("pm-standby", primary, Replication.ASYNC);
+        PgTierManagedConnectionFactory factory = TestPool.factory("pm", "READ_WRITE", primary.jdbcUrl(), standby.jdbcUrl(), null);
+        try (TestPool pool = TestPool.start(factory)) {
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), work, 1, 2, factory.runtime());
+            monitor.round();
+            Tier tier = tier(pool, TierId.PRIMARY);
+            await().atMost(Duration.ofSeconds(10)).until(() -> tier(pool, TierId.BACKUP).role() == io.pgtier.api.Role.STANDBY);
+            primary.execute("CREATE TABLE pm_rows (n int)");
+            Connection inUse = pool.connection();
+            pool.connection().close(); // a second session, idle in the pool
+            assertThat(sessionsOn(primary, "pm")).isEqualTo(2);
+
+            primary.hangPostmaster();
+            try {
+                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                    monitor.round();
+                    return tier.state() == TierState.DOWN;
+                });
+                insert(inUse, "pm_rows");
+                try (Connection idle = pool.connection()) {
+                    insert(idle, "pm_rows");
+                }
+                assertThat(pool.manager.errors).as("no session ended").isEmpty();
+            } finally {
+                primary.resumePostmaster();
+            }
+            inUse.close();
+            assertThat(count(primary, "pm_rows")).as("both writes committed on the primary while it was down").isEqualTo(2);
+            assertThat(sessionsOn(primary, "pm")).isEqualTo(2);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                monitor.tick();
+                return tier.state() != TierState.DOWN;
+            });
+        }
+    }
+
+    @Test
+    @DisplayName("the server is full (53300, max_connections taken by other clients): not a down verdict; the pool's session keeps working")
+    void fullServerIsNotDown() throws Exception {
+        PgTierManagedConnectionFactory factory = TestPool.factory("full", "READ_WRITE", server.jdbcUrl(), null, null);
+        List<Connection> others = new ArrayList<>();
+        try (TestPool pool = TestPool.start(factory)) {
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), Runnable::run, 1, 2, factory.runtime());
+            Connection held = pool.connection();
+            try {
+                while (true) {
+                    others.add(server.connect());
+                }
+            } catch (SQLException full) {
+                assertThat(full.getSQLState()).isEqualTo("53300");
+            }
+            for (int i = 0; i < 3; i++) {
+                monitor.round();
+            }
+            Tier tier = tier(pool, TierId.PRIMARY);
+            assertThat(tier.state()).isEqualTo(TierState.UP);
+            assertThat(tier.breaker().state()).isEqualTo(BreakerState.CLOSED);
+            try (Statement s = held.createStatement()) {
+                assertThat(s.execute("SELECT 1")).as("the pool's session still serves").isTrue();
+            }
+            held.close();
+        } finally {
+            for (Connection c : others) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a wrong password on one pool never opens the shared tier's breaker nor marks it down: the other pool stays up and serving")
+    void wrongPasswordStaysWithItsPool() throws Exception {
+        PgTierResourceAdapter adapter = new PgTierResourceAdapter();
+        PgTierManagedConnectionFactory wrong = TestPool.factory("wrong", "READ_WRITE", server.jdbcUrl(), null, null);
+        wrong.setPassword("not-the-password");
+        PgTierManagedConnectionFactory good = TestPool.factory("good", "READ_WRITE", server.jdbcUrl(), null, null);
+        // The bad pool names the tier first, so the monitor probes with its password.
+        try (TestPool bad = TestPool.start(adapter, wrong); TestPool fine = TestPool.start(adapter, good)) {
+            HealthMonitor monitor = new HealthMonitor(adapter.tiers(), Runnable::run, 1, 2, good.runtime());
+            for (int i = 0; i < 6; i++) {
+                long start = System.nanoTime();
+                SQLException e = catchThrowableOfType(SQLException.class, bad::connection);
+                assertThat(e.getSQLState()).isEqualTo("28P01");
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("waiting cannot help: no ride-through").isLessThan(2_000);
+                monitor.round();
+            }
+            Tier tier = tier(bad, TierId.PRIMARY);
+            assertThat(tier).isSameAs(tier(fine, TierId.PRIMARY));
+            assertThat(tier.state()).isEqualTo(TierState.UP);
+            assertThat(tier.breaker().state()).isEqualTo(BreakerState.CLOSED);
+            assertThat(fine.factory.runtime().status().canServe()).isTrue();
+            try (Connection c = fine.connection()) {
+                assertThat(serverPort(c)).isEqualTo(server.port());
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a cap that is momentarily full makes the caller wait for a slot (Payara frees capacity before destroy), not fail")
+    void momentarilyFullCapWaits() throws Exception {
+        PgTierManagedConnectionFactory factory = TestPool.factory("cap", "READ_WRITE", server.jdbcUrl(), null, null);
+        factory.setPrimaryMaxConnections(2);
+        try (TestPool pool = TestPool.start(factory)) {
+            Tier tier = tier(pool, TierId.PRIMARY);
+            assertThat(tier.tryReserve()).isTrue();
+            assertThat(tier.tryReserve()).isTrue();
+            CompletableFuture<Void> destroyed = CompletableFuture.runAsync(() -> sleep(300), work).thenRun(tier::release);
+            try (Connection c = pool.connection()) {
+                assertThat(destroyed).as("served once a slot was free").isDone();
+                assertThat(serverPort(c)).isEqualTo(server.port());
+            }
+            tier.release();
+        }
+    }
+
+    @Test
+    @DisplayName("while the writable tier is out, a READ_WRITE pool opens no session on a known standby: only the monitor's probes reach it")
+    void noStormOnAStandby() throws Exception {
+        PgServer primary = harness.startPrimary("storm-primary");
+        PgServer standby = harness.startStandby("storm-standby", primary, Replication.ASYNC);
+        FaultProxy primaryRoute = harness.proxy("storm-primary-route", primary);
+        FaultProxy standbyRoute = harness.proxy("storm-standby-route", standby);
+        PgTierManagedConnectionFactory factory = TestPool.factory("storm", "READ_WRITE", primaryRoute.jdbcUrl(), standbyRoute.jdbcUrl(), null);
+        factory.setRideThroughMillis(200);
+        try (TestPool pool = TestPool.start(factory)) {
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), Runnable::run, 1, 2, factory.runtime());
+            monitor.round();
+            assertThat(tier(pool, TierId.BACKUP).role()).isEqualTo(io.pgtier.api.Role.STANDBY);
+            primaryRoute.reset();
+            int before = standbyRoute.acceptedConnections();
+            for (int i = 0; i < 20; i++) {
+                SQLException e = catchThrowableOfType(SQLException.class, pool::connection);
+                assertThat(e.getMessage()).contains("backup: server is a standby (read-only)");
+            }
+            assertThat(standbyRoute.acceptedConnections() - before).as("sessions opened on the standby by 20 failed calls").isZero();
+        } finally {
+            primaryRoute.pass();
+        }
+    }
+
+    private static Tier tier(TestPool pool, TierId id) {
+        return pool.adapter.tiers().all().stream()
+                .filter(t -> t.id() == id && t.endpoint().url().equals(urlOf(pool, id)))
+                .findFirst().orElseThrow();
+    }
+
+    private static String urlOf(TestPool pool, TierId id) {
+        return switch (id) {
+            case PRIMARY -> pool.factory.getPrimaryUrl();
+            case BACKUP -> pool.factory.getBackupUrl();
+            case FAILOVER -> pool.factory.getFailoverUrl();
+        };
+    }
+
+    private static void insert(Connection c, String table) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO " + table + " VALUES (1)");
+        }
+    }
+
+    private static long count(PgServer server, String table) throws SQLException {
+        try (Connection c = server.connect(); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
