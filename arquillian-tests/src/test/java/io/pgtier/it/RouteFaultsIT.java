@@ -36,6 +36,8 @@ class RouteFaultsIT {
     private static PgHarness harness;
     private static PgServer server;
     private static FaultProxy primaryRoute;
+    private static FaultProxy backupRoute;
+    private static FaultProxy failoverRoute;
 
     @ArquillianResource
     private URL app;
@@ -49,8 +51,8 @@ class RouteFaultsIT {
         server = harness.startPrimary("server", "idle_in_transaction_session_timeout = '3s'");
         Bank.open(server);
         primaryRoute = harness.proxy("primary-route", server);
-        FaultProxy backupRoute = harness.proxy("backup-route", server);
-        FaultProxy failoverRoute = harness.proxy("failover-route", server);
+        backupRoute = harness.proxy("backup-route", server);
+        failoverRoute = harness.proxy("failover-route", server);
         MicroApp.writePostBoot(primaryRoute.jdbcUrl(), backupRoute.jdbcUrl(), failoverRoute.jdbcUrl(),
                 MicroApp.FAST_POOLS,
                 MicroApp.FAST_MONITOR,
@@ -77,6 +79,42 @@ class RouteFaultsIT {
     @DisplayName("the primary route resets every connection: transfers continue on the backup route")
     void resetRoute() throws Exception {
         routeFault("primary route reset", primaryRoute::reset);
+    }
+
+    @Test
+    @Order(3)
+    @DisplayName("every route resets, then all are restored: transfers resume at once, and none that starts after the restore fails")
+    void allRoutesResetThenRestored() throws Exception {
+        try (TransferLoad load = new TransferLoad(app, CALLERS).start()) {
+            List<FaultProxy> routes = List.of(primaryRoute, backupRoute, failoverRoute);
+            try {
+                // GIVEN transfers committing on the primary route
+                load.awaitSuccessesVia("primary", 0, 20, Duration.ofSeconds(60));
+
+                // WHEN every route resets for as long as it takes 8 transfers to fail
+                long faultAt = System.nanoTime();
+                routes.forEach(FaultProxy::reset);
+                await().atMost(Duration.ofSeconds(60)).until(() -> load.failuresBetween(faultAt, System.nanoTime()).size() >= CALLERS);
+                long restoredAt = System.nanoTime();
+                routes.forEach(FaultProxy::pass);
+
+                // THEN the first transfer commits promptly, and the calls made after the restore all commit
+                load.awaitSuccessesVia("primary", restoredAt, 20, Duration.ofSeconds(30));
+                TransferLoad.Call first = Figures.report("every route reset, then restored", load, restoredAt, "primary");
+                long recoveredMillis = Duration.ofNanos(first.endNanos() - restoredAt).toMillis();
+                List<TransferLoad.Call> failedAfter = load.calls().stream()
+                        .filter(c -> c.status() != 200 && c.startNanos() > restoredAt).toList();
+                System.out.printf("[figures] every route reset, then restored: first commit %d ms after the restore (target 500 ms);"
+                        + " %d calls started after the restore failed%n", recoveredMillis, failedAfter.size());
+                load.stop();
+                Bank.assertConsistent(load, List.of(server));
+                assertThat(failedAfter).as("calls that started after the restore and failed (sessions the reset killed"
+                        + " must be validated before reuse, not handed out)").isEmpty();
+                assertThat(recoveredMillis).as("first commit after the restore (target 500 ms; bound generous)").isLessThan(5_000);
+            } finally {
+                routes.forEach(FaultProxy::pass);
+            }
+        }
     }
 
     private void routeFault(String scenario, Runnable fault) throws Exception {

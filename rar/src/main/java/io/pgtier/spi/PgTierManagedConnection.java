@@ -74,6 +74,8 @@ final class PgTierManagedConnection implements ManagedConnection {
     private volatile boolean aborted;
     /** {@link System#nanoTime()} when the statement now executing started; 0 when none is. */
     private volatile long executingSince;
+    /** The tier's down-verdict count this session was last known good at; see {@link #validIfTierDown()}. */
+    private volatile long checkedAtDownVerdicts;
     private PrintWriter logWriter;
 
     PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
@@ -87,6 +89,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         this.openedAtMillis = System.currentTimeMillis();
         this.server = serverOf(physical);
         this.localTransaction = new PgLocalTransaction(this);
+        this.checkedAtDownVerdicts = tier.downVerdicts();
     }
 
     Connection logical() {
@@ -128,19 +131,28 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     /**
-     * For a connection on a tier that is down while no other tier can serve (so it was kept): one
-     * round trip bounded by {@code validationTimeoutSeconds} decides whether it is handed out again.
-     * {@code true} without a round trip on a tier that is not down.
+     * For a connection kept through a down verdict (no other tier could take its work): while its
+     * tier is down, and once after it came back, one round trip bounded by
+     * {@code validationTimeoutSeconds} decides whether it is handed out again — the fault may have
+     * killed it (a reset route) or not (a postmaster that only stopped accepting). Otherwise one
+     * volatile read, no round trip.
      */
     boolean validIfTierDown() {
-        if (tier.state() != TierState.DOWN) {
+        long verdicts = tier.downVerdicts();
+        boolean down = tier.state() == TierState.DOWN;
+        if (!down && verdicts == checkedAtDownVerdicts) {
             return true;
         }
+        boolean valid;
         try {
-            return physical.session().isValid(pool.settings().validationTimeoutSeconds());
+            valid = physical.session().isValid(pool.settings().validationTimeoutSeconds());
         } catch (SQLException | RuntimeException e) {
-            return false;
+            valid = false;
         }
+        if (valid && !down) {
+            checkedAtDownVerdicts = verdicts;
+        }
+        return valid;
     }
 
     /** The server ({@code host:port}) the session is on; one of the tier URL's hosts. */

@@ -51,6 +51,7 @@ public final class Tier {
     private final LongSupplier nanoClock;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong generation = new AtomicLong();
+    private final AtomicLong downVerdicts = new AtomicLong();
     private final LongAdder acquired = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final AtomicBoolean trialInFlight = new AtomicBoolean();
@@ -186,7 +187,20 @@ public final class Tier {
      */
     public boolean markDown() {
         breaker.forceOpen();
-        return health.markDown();
+        if (!health.markDown()) {
+            return false;
+        }
+        downVerdicts.incrementAndGet();
+        return true;
+    }
+
+    /**
+     * How many times the tier has been declared down. A session kept through a down verdict (no
+     * other tier could take its work) compares it with the count it was last checked at, and is
+     * validated with one round trip before its next use: it may have died with the fault.
+     */
+    public long downVerdicts() {
+        return downVerdicts.get();
     }
 
     /**
