@@ -46,6 +46,8 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     private final java.util.Set<String> rejectionsReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** When the current outage began ({@link System#nanoTime()}, odd), 0 while a tier serves. */
     private volatile long outageSince;
+    /** When a walk last failed in the current outage; guarded by {@code this}. */
+    private long outageLastFailure;
 
     PoolRuntime(Settings settings, PgTierResourceAdapter adapter) {
         this.settings = settings;
@@ -240,22 +242,24 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         }
     }
 
-    /** Until when a caller that started at {@code start} waits for a tier; see {@link #acquire}. */
+    /**
+     * Until when a caller that started at {@code start} waits for a tier; see {@link #acquire}. An
+     * outage is current while walks keep failing: one that saw no failed walk for a window's length
+     * is over, even if no new connection was needed to show it (the pool served from its idle ones).
+     */
     private long rideThroughDeadline(long start, boolean busyOnly) {
         long window = TimeUnit.MILLISECONDS.toNanos(settings.rideThroughMillis());
         if (busyOnly) {
             return start + window;
         }
-        long since = outageSince;
-        if (since == 0) {
-            synchronized (this) {
-                if (outageSince == 0) {
-                    outageSince = start | 1;
-                }
-                since = outageSince;
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (outageSince == 0 || now - outageLastFailure > window) {
+                outageSince = start | 1;
             }
+            outageLastFailure = now;
+            return outageSince + window;
         }
-        return since + window;
     }
 
     /** A tier refused this pool's sign-on or configuration: said once per tier and cause, naming what to fix. */

@@ -78,7 +78,9 @@ public final class RunPgtier {
         System.out.println("  tiers      primary " + primary.jdbcUrl() + ", backup " + backup.jdbcUrl()
                 + " (sync standby), failover " + failover.jdbcUrl() + " (async standby)");
         System.out.println("             user " + PgServer.USER + ", password " + PgHarness.PASSWORD + " (a throw-away local password)");
+        System.out.println(Demo.help());
         System.out.println("Press Ctrl-C to stop Payara Micro and the tiers; nothing is left running.");
+        new Demo(base, primary, backup).start();
         int exit = process.waitFor();
         System.out.println("Payara Micro exited with " + exit);
     }

@@ -51,6 +51,7 @@ final class StatusJson {
                 .add("acquired", t.acquired())
                 .add("failures", t.failures())
                 .add("breakerRetryAt", instant(t.breakerRetryAt()))
+                .add("probationEndsAt", instant(t.probationEndsAt()))
                 .build();
     }
 

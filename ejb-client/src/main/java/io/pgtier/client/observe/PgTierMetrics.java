@@ -70,7 +70,7 @@ public class PgTierMetrics {
             tierGauge(source, pool, id, "pgtier_breaker_open", "1 while the tier's circuit breaker is OPEN",
                     t -> t.breaker() == BreakerState.OPEN ? 1 : 0);
             tierGauge(source, pool, id, "pgtier_tier_up", "1 while the tier is UP (not DOWN or DRAINED)",
-                    t -> t.state() == TierState.UP ? 1 : 0);
+                    t -> t.state().serves() ? 1 : 0);
         }
     }
 

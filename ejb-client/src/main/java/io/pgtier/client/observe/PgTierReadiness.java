@@ -55,6 +55,9 @@ public class PgTierReadiness implements HealthCheck {
         if (t.breakerRetryAt() != null) {
             line += " retryAt=" + t.breakerRetryAt();
         }
+        if (t.probationEndsAt() != null) {
+            line += " probationEndsAt=" + t.probationEndsAt();
+        }
         return line;
     }
 }
