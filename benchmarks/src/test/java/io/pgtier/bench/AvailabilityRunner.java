@@ -62,6 +62,7 @@ public final class AvailabilityRunner {
             pools(postBoot, "single", List.of(single.jdbcUrl()));
             pools(postBoot, "routes", List.of(routeA.jdbcUrl(), routeB.jdbcUrl()));
             pools(postBoot, "cluster", List.of(primary.jdbcUrl(), standby.jdbcUrl()));
+            placeholders(postBoot, db);
             try (Micro micro = Micro.start(deps, war, out.resolveSibling("avail-micro"), postBoot)) {
                 line("# pgtier availability, side by side with Payara's JDBC pool");
                 line("");
@@ -71,8 +72,8 @@ public final class AvailabilityRunner {
                         java.time.LocalDate.now(), harness.postgresVersion(), Runtime.getRuntime().availableProcessors(),
                         System.getProperty("java.version"), CALLERS));
                 line("");
-                line("| scenario | pool | failed during the fault | failed in the 10 s after | first success after the fault cleared | first success after the fault began |");
-                line("|---|---|---|---|---|---|");
+                line("| scenario | pool | failed during the fault | failed in the 10 s after | slowest call ending in the fault or the 10 s after | first success after the fault cleared | first success after the fault began |");
+                line("|---|---|---|---|---|---|---|");
                 List<Scenario> scenarios = List.of(
                         new Scenario("one tier, its route reset 3 s", "single", single::reset, single::pass, Duration.ofSeconds(3), false),
                         new Scenario("one tier, its route black-holed 3 s", "single", single::blackhole, single::pass, Duration.ofSeconds(3), false),
@@ -123,6 +124,20 @@ public final class AvailabilityRunner {
         postBoot.add("create-jdbc-resource --connectionpoolid avail-payara-" + name + " jdbc/avail-" + name);
     }
 
+    /** The resources the benchmark WAR's other endpoint injects (Payara checks them when it deploys); unused here. */
+    private static void placeholders(List<String> postBoot, PgServer db) {
+        String credentials = "user=" + PgServer.USER + ":password=" + PgHarness.PASSWORD;
+        for (String name : List.of("bench-pgtier", "bench-failover")) {
+            postBoot.add("create-connector-connection-pool --raname pgtier --connectiondefinition javax.sql.DataSource"
+                    + " --transactionsupport NoTransaction --steadypoolsize 0 --maxpoolsize 1 --property poolName=" + name
+                    + ":primaryUrl=" + escape(db.jdbcUrl()) + ":primaryMaxConnections=1:" + credentials + " " + name);
+            postBoot.add("create-connector-resource --poolname " + name + " jca/" + name);
+        }
+        postBoot.add("create-jdbc-connection-pool --datasourceclassname org.postgresql.ds.PGSimpleDataSource --restype javax.sql.DataSource"
+                + " --steadypoolsize 0 --maxpoolsize 1 --property url=" + escape(db.jdbcUrl()) + ":" + credentials + " bench-payara");
+        postBoot.add("create-jdbc-resource --connectionpoolid bench-payara jdbc/bench-payara");
+    }
+
     private void measure(Micro micro, Scenario s) throws Exception {
         List<String> resources = List.of("jca/avail-" + s.pools(), "jdbc/avail-" + s.pools());
         List<ConcurrentLinkedQueue<Call>> calls = List.of(new ConcurrentLinkedQueue<>(), new ConcurrentLinkedQueue<>());
@@ -171,10 +186,13 @@ public final class AvailabilityRunner {
                 List<Call> all = List.copyOf(calls.get(p));
                 String during = failed(all, c -> c.endNanos() >= faultAt && c.endNanos() <= clearedAt);
                 String after = failed(all, c -> c.startNanos() >= clearedAt && c.startNanos() <= clearedAt + AFTER.toNanos());
+                String slowest = String.format(Locale.ROOT, "%.2f s", all.stream()
+                        .filter(c -> c.endNanos() >= faultAt && c.startNanos() <= clearedAt + AFTER.toNanos())
+                        .mapToLong(c -> c.endNanos() - c.startNanos()).max().orElse(0) / 1e9);
                 String recovery = firstOk(all, clearedAt);
                 String detection = s.otherTierHealthy() ? firstOk(all, faultAt) : "—";
-                line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |", s.name(),
-                        p == 0 ? "pgtier" : "Payara JDBC pool", during, after, recovery, detection));
+                line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |", s.name(),
+                        p == 0 ? "pgtier" : "Payara JDBC pool", during, after, slowest, recovery, detection));
                 System.out.println("[avail] " + s.name() + " / " + resources.get(p) + ": first failure: "
                         + all.stream().filter(c -> !c.ok() && c.endNanos() >= faultAt).map(Call::body).findFirst().orElse("none"));
             }

@@ -74,8 +74,8 @@ final class PgTierManagedConnection implements ManagedConnection {
     private volatile boolean aborted;
     /** {@link System#nanoTime()} when the statement now executing started; 0 when none is. */
     private volatile long executingSince;
-    /** The tier's down-verdict count this session was last known good at; see {@link #validIfTierDown()}. */
-    private volatile long checkedAtDownVerdicts;
+    /** The tier's fault epoch this session was last known good at; see {@link #validIfSuspect()}. */
+    private volatile long checkedAtFaultEpoch;
     private PrintWriter logWriter;
 
     PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
@@ -89,7 +89,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         this.openedAtMillis = System.currentTimeMillis();
         this.server = serverOf(physical);
         this.localTransaction = new PgLocalTransaction(this);
-        this.checkedAtDownVerdicts = tier.downVerdicts();
+        this.checkedAtFaultEpoch = tier.faultEpoch();
     }
 
     Connection logical() {
@@ -131,16 +131,17 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     /**
-     * For a connection kept through a down verdict (no other tier could take its work): while its
-     * tier is down, and once after it came back, one round trip bounded by
+     * For a connection whose tier had a fault since it was last known good (a down verdict kept it
+     * because no other tier could take its work; a failed connect; a fatal error on another of the
+     * tier's sessions): while its tier is down, and once after each fault, one round trip bounded by
      * {@code validationTimeoutSeconds} decides whether it is handed out again — the fault may have
-     * killed it (a reset route) or not (a postmaster that only stopped accepting). Otherwise one
-     * volatile read, no round trip.
+     * killed it (a reset route) or not (a postmaster that only stopped accepting). Otherwise two
+     * volatile reads, no round trip.
      */
-    boolean validIfTierDown() {
-        long verdicts = tier.downVerdicts();
+    boolean validIfSuspect() {
+        long epoch = tier.faultEpoch();
         boolean down = tier.state() == TierState.DOWN;
-        if (!down && verdicts == checkedAtDownVerdicts) {
+        if (!down && epoch == checkedAtFaultEpoch) {
             return true;
         }
         boolean valid;
@@ -150,7 +151,7 @@ final class PgTierManagedConnection implements ManagedConnection {
             valid = false;
         }
         if (valid && !down) {
-            checkedAtDownVerdicts = verdicts;
+            checkedAtFaultEpoch = epoch;
         }
         return valid;
     }
@@ -340,7 +341,7 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     /**
      * Whether this connection may serve another request: not broken, its tier serving (or down with
-     * no other tier to take the work: see {@link #validIfTierDown()}) and of a role its pool can
+     * no other tier to take the work: see {@link #validIfSuspect()}) and of a role its pool can
      * use, not retired by a newer tier generation, not older than its lifetime.
      */
     boolean isUsable() {

@@ -257,7 +257,7 @@ public class PgTierManagedConnectionFactory
         Credentials wanted = Credentials.resolve(subject, info, this);
         for (Object candidate : connections) {
             if (candidate instanceof PgTierManagedConnection mc && mc.pool() == pool
-                    && Credentials.same(mc.credentials(), wanted) && mc.isUsable() && mc.validIfTierDown()) {
+                    && Credentials.same(mc.credentials(), wanted) && mc.isUsable() && mc.validIfSuspect()) {
                 return mc;
             }
         }
@@ -266,14 +266,14 @@ public class PgTierManagedConnectionFactory
 
     /**
      * Connections on a tier that is drained or retired, or down while another tier can serve; on a
-     * demoted server, broken or too old; or on a down tier with no replacement that fail a bounded
+     * demoted server, broken or too old; or, after a fault on their tier, that fail a bounded
      * validation round trip.
      */
     @Override
     public Set getInvalidConnections(Set connections) throws ResourceException {
         Set<Object> invalid = new HashSet<>();
         for (Object candidate : connections) {
-            if (candidate instanceof PgTierManagedConnection mc && !(mc.isUsable() && mc.validIfTierDown())) {
+            if (candidate instanceof PgTierManagedConnection mc && !(mc.isUsable() && mc.validIfSuspect())) {
                 invalid.add(mc);
             }
         }

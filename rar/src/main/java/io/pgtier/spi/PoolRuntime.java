@@ -82,7 +82,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
      * of every session on it is closed: a bean blocked on a hung server gets an I/O error now, on its
      * own thread, which ends that connection there; idle ones are reported invalid when the container
      * next looks. When none can, only the sessions that are stalled (executing since before
-     * {@code stalledBeforeNanos}) are ended: the others may still work — a server that refuses new
+     * {@code stalledBeforeNanos}, and for longer than the ride-through window) are ended: the others may still work — a server that refuses new
      * sessions often serves its existing ones — and are validated with a bounded round trip
      * before they are handed out again.
      */
@@ -90,16 +90,28 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     public void tierDown(Tier tier, long stalledBeforeNanos) {
         boolean replaceable = otherCanServe(tier);
         for (PgTierManagedConnection connection : live) {
-            if (connection.tier() == tier && (replaceable || connection.stalledBefore(stalledBeforeNanos))) {
+            if (connection.tier() == tier && (replaceable || connection.stalledBefore(waitedOut(stalledBeforeNanos)))) {
                 connection.abortForTierDown();
             }
         }
     }
 
+    /**
+     * With no other tier to take the work, a stalled statement is ended only once it has waited as
+     * long as a caller of {@code getConnection()} would ({@code rideThroughMillis}): a fault that
+     * clears within the window (a black-holed route that comes back) then costs the bean nothing,
+     * and after it, waiting cannot help and the bean gets its error instead of {@code socketTimeout}.
+     */
+    private long waitedOut(long stalledBeforeNanos) {
+        long windowStart = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(settings.rideThroughMillis());
+        return windowStart - stalledBeforeNanos < 0 ? windowStart : stalledBeforeNanos;
+    }
+
     @Override
     public void endStalled(Tier tier, long stalledBeforeNanos) {
+        long before = otherCanServe(tier) ? stalledBeforeNanos : waitedOut(stalledBeforeNanos);
         for (PgTierManagedConnection connection : live) {
-            if (connection.tier() == tier && connection.stalledBefore(stalledBeforeNanos)) {
+            if (connection.tier() == tier && connection.stalledBefore(before)) {
                 connection.abortForTierDown();
             }
         }
@@ -188,7 +200,8 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
      * Opens a session on the first tier that can serve this pool's purpose.
      *
      * <p><b>Ride-through.</b> While no tier can serve, the caller walks again with a short backoff
-     * (10 ms, doubling, at most 200 ms) until the outage is {@code rideThroughMillis} old, so a brief
+     * (10 ms, doubling, at most 50 ms: a walk that finds every tier out costs
+     * no connection, so polling is cheap, and a tier's return is used within 50 ms) until the outage is {@code rideThroughMillis} old, so a brief
      * fault passes unseen; the outage starts at the first failed walk, so once the pool has been
      * without a tier for longer, callers fail after one walk (milliseconds) until a tier returns. A
      * full cap or a spent attempt budget is not an outage: the caller waits up to the window from its
@@ -237,7 +250,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
                     Thread.currentThread().interrupt();
                     throw report(e, lastFailures, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 }
-                backoffMillis = Math.min(backoffMillis * 2, 200);
+                backoffMillis = Math.min(backoffMillis * 2, 50);
             }
         }
     }
@@ -291,10 +304,13 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     }
 
     /**
-     * What a fatal error says about its tier: 25006 on a READ_WRITE pool means the server was
-     * demoted, so the tier stops serving writes at once and its other sessions retire as they return.
+     * What a fatal error says about its tier: its other sessions may have died with this one (a
+     * reset route), so each is validated once before its next use; 25006 on a READ_WRITE pool means
+     * the server was demoted, so the tier stops serving writes at once and its other sessions retire
+     * as they return.
      */
     void onFatal(Tier tier, SQLException e) {
+        tier.markSessionsSuspect();
         if (SqlStates.READ_ONLY_TRANSACTION.equals(e.getSQLState())) {
             tier.recordRole(Role.STANDBY);
             tier.retireConnections();

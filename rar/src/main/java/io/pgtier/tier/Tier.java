@@ -51,7 +51,7 @@ public final class Tier {
     private final LongSupplier nanoClock;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong generation = new AtomicLong();
-    private final AtomicLong downVerdicts = new AtomicLong();
+    private final AtomicLong faultEpoch = new AtomicLong();
     private final LongAdder acquired = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final AtomicBoolean trialInFlight = new AtomicBoolean();
@@ -145,6 +145,7 @@ public final class Tier {
     public void recordFailure(String reason) {
         lastFailure = reason;
         health.markSuspect();
+        markSessionsSuspect();
         recordFailure();
     }
 
@@ -190,17 +191,22 @@ public final class Tier {
         if (!health.markDown()) {
             return false;
         }
-        downVerdicts.incrementAndGet();
+        markSessionsSuspect();
         return true;
     }
 
     /**
-     * How many times the tier has been declared down. A session kept through a down verdict (no
-     * other tier could take its work) compares it with the count it was last checked at, and is
-     * validated with one round trip before its next use: it may have died with the fault.
+     * Something happened that may have killed this tier's open sessions without their knowing (a
+     * reset or black-holed route leaves a socket that looks open): a down verdict, a failed connect,
+     * a fatal error on one of its sessions. Each session compares {@link #faultEpoch()} with the one
+     * it was last known good at and is validated with one round trip before its next use.
      */
-    public long downVerdicts() {
-        return downVerdicts.get();
+    public void markSessionsSuspect() {
+        faultEpoch.incrementAndGet();
+    }
+
+    public long faultEpoch() {
+        return faultEpoch.get();
     }
 
     /**

@@ -18,8 +18,8 @@ import java.util.function.LongSupplier;
  * The connect loop: creates one physical connection on the first tier that can give one.
  *
  * <p>For each candidate from the {@link TierSelector}, in order: ask the breaker for a permit, take
- * a token of the tier's attempt budget and a slot of its cap, connect, then ask the server its
- * role. Anything that stops the tier is recorded as a {@link TierAttempt} and the walk moves on.
+ * a slot of the tier's cap and a token of its attempt budget (only attempts that reach the server
+ * spend one), connect, then ask the server its role. Anything that stops the tier is recorded as a {@link TierAttempt} and the walk moves on.
  *
  * <p><b>Trials.</b> When no candidate gives a connection, the tiers a verdict keeps out — marked
  * down, or refused by an open breaker — are the best left that may still serve: one caller at a
@@ -108,20 +108,21 @@ public final class TierWalk {
             return null;
         }
         boolean judged = trial;
-        if (!tier.tryTakeAttempt()) {
-            if (!judged) {
-                breaker.releasePermission();
-            }
-            keepFirst(attempts, TierAttempt.skipped(tier.id(), Outcome.THROTTLED,
-                    Messages.throttled(tier.attemptBudget().perSecond())));
-            return null;
-        }
         if (!tier.tryReserve()) {
             if (!judged) {
                 breaker.releasePermission();
             }
             keepFirst(attempts, TierAttempt.skipped(tier.id(), Outcome.CAP_FULL,
                     Messages.capFull(tier.openConnections(), tier.endpoint().maxConnections())));
+            return null;
+        }
+        if (!tier.tryTakeAttempt()) {
+            tier.release();
+            if (!judged) {
+                breaker.releasePermission();
+            }
+            keepFirst(attempts, TierAttempt.skipped(tier.id(), Outcome.THROTTLED,
+                    Messages.throttled(tier.attemptBudget().perSecond())));
             return null;
         }
         long generation = tier.generation();

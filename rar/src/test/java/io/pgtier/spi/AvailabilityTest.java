@@ -15,6 +15,7 @@ import io.pgtier.harness.PgServer;
 import io.pgtier.harness.Replication;
 import io.pgtier.ra.HealthMonitor;
 import io.pgtier.ra.PgTierResourceAdapter;
+import io.pgtier.tier.NoTierAvailableException;
 import io.pgtier.tier.Tier;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -109,9 +110,14 @@ class AvailabilityTest {
             assertThat(fast.getSQLState()).startsWith("08");
 
             route.pass();
-            try (Connection c = pool.connection()) {
-                assertThat(serverPort(c)).as("the first call after the route is back is served").isEqualTo(server.port());
-            }
+            long back = System.nanoTime();
+            // Callers keep failing fast until a trial (at most the tier's attempt rate) finds the route back.
+            Connection c = await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                    .ignoreException(NoTierAvailableException.class).until(pool::connection, java.util.Objects::nonNull);
+            long servedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back);
+            System.out.printf("[figures] outage over: a caller served %d ms after the route was back%n", servedMillis);
+            assertThat(serverPort(c)).isEqualTo(server.port());
+            c.close();
         } finally {
             route.pass();
         }
@@ -257,6 +263,51 @@ class AvailabilityTest {
             assertThat(standbyRoute.acceptedConnections() - before).as("sessions opened on the standby by 20 failed calls").isZero();
         } finally {
             primaryRoute.pass();
+        }
+    }
+
+    @Test
+    @DisplayName("a slow but healthy server is never declared down: a query far longer than the probe timeout, and probes on a CPU-saturated server")
+    void slowHealthyServerIsNotDown() throws Exception {
+        PgServer slow = harness.startPrimary("slow");
+        PgTierManagedConnectionFactory factory = TestPool.factory("slow", "READ_WRITE", slow.jdbcUrl(), null, null);
+        try (TestPool pool = TestPool.start(factory)) {
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), work, 1, 2, factory.runtime());
+            Tier tier = tier(pool, TierId.PRIMARY);
+            List<TierState> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (Connection c = pool.connection()) {
+                CompletableFuture<Boolean> longQuery = CompletableFuture.supplyAsync(() -> {
+                    try (Statement s = c.createStatement()) {
+                        return s.execute("SELECT pg_sleep(6)");
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, work);
+                List<CompletableFuture<?>> burners = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    burners.add(CompletableFuture.runAsync(() -> {
+                        try (Connection b = slow.connect(); Statement s = b.createStatement()) {
+                            s.execute("SELECT count(*) FROM generate_series(1, 40000000)");
+                        } catch (SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }, work));
+                }
+                // What the adapter's timer does every 250 ms, and a full round each time too (more probing than
+                // the defaults, so more chances of a false verdict), until the query returns.
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                    monitor.tick();
+                    monitor.round();
+                    seen.add(tier.state());
+                    return longQuery.isDone();
+                });
+                assertThat(longQuery.get()).as("the long query completed on its session").isTrue();
+                CompletableFuture.allOf(burners.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+                System.out.printf("[figures] slow server: last probe took %d us under CPU load%n", tier.status().probeMicros());
+            }
+            assertThat(seen).as("the tier's state at every tick").containsOnly(TierState.UP);
+            assertThat(pool.manager.errors).as("no session aborted").isEmpty();
+            assertThat(tier.status().probeMicros()).as("the monitor did probe").isPositive();
         }
     }
 

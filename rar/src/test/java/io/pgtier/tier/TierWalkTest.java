@@ -167,7 +167,7 @@ class TierWalkTest {
         primary.breaker().forceOpen();
         connector.fail(PRIMARY, "08001", "Connection refused");
         NoTierAvailableException e = noTier(() -> primaryOnly.acquire(Purpose.READ_WRITE, connector, "orders"));
-        assertThat(e.getMessage()).endsWith("(primary: 08001 Connection refused)");
+        assertThat(e.getMessage()).as("the server's own failure, from the trial").endsWith("(primary: 08001 Connection refused)");
         assertThat(primary.breaker().retryInMillis()).as("a failed trial restarts the open wait")
                 .isEqualTo(BreakerConfig.defaults().waitInOpenState().toMillis());
         assertThat(connector.connects).containsExactly(PRIMARY, PRIMARY);
