@@ -1,6 +1,5 @@
 package io.pgtier.spi;
 
-import io.pgtier.api.TierState;
 import io.pgtier.pg.PgPhysical;
 import io.pgtier.pg.SqlStates;
 import io.pgtier.tier.Acquired;
@@ -58,8 +57,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     private final PoolRuntime pool;
     private final PgPhysical physical;
     private final Tier tier;
-    private final long generation;
-    private final long createdNanos;
+    private final SessionFitness fitness;
     private final long openedAtMillis;
     private final String server;
     private final Credentials credentials;
@@ -71,25 +69,18 @@ final class PgTierManagedConnection implements ManagedConnection {
     private volatile boolean broken;
     private volatile boolean sessionChanged;
     private volatile Object watchedTransaction;
-    private volatile boolean aborted;
-    /** {@link System#nanoTime()} when the statement now executing started; 0 when none is. */
-    private volatile long executingSince;
-    /** The tier's fault epoch this session was last known good at; see {@link #validIfSuspect()}. */
-    private volatile long checkedAtFaultEpoch;
     private PrintWriter logWriter;
 
     PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
         this.pool = pool;
         this.physical = acquired.connection();
         this.tier = acquired.tier();
-        this.generation = acquired.generation();
+        this.fitness = new SessionFitness(pool, tier, acquired.generation());
         this.credentials = credentials;
-        this.createdNanos = System.nanoTime();
         // After the session was opened: one opened on a server that since restarted is older than its start.
         this.openedAtMillis = System.currentTimeMillis();
         this.server = serverOf(physical);
         this.localTransaction = new PgLocalTransaction(this);
-        this.checkedAtFaultEpoch = tier.faultEpoch();
     }
 
     Connection logical() {
@@ -112,48 +103,25 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     /** A statement (or commit) starts on the session; the monitor probes the tier if it does not return. */
     void executionStarted() {
-        executingSince = System.nanoTime() | 1;
+        fitness.executionStarted();
     }
 
     void executionEnded() {
-        executingSince = 0;
+        fitness.executionEnded();
     }
 
     /** When the statement now executing started ({@link System#nanoTime()}), 0 when none is. */
     long executingSince() {
-        return executingSince;
+        return fitness.executingSince();
     }
 
-    /** Whether a statement has been executing on this session since before {@code nanos}. */
     boolean stalledBefore(long nanos) {
-        long since = executingSince;
-        return since != 0 && since - nanos < 0;
+        return fitness.stalledBefore(nanos);
     }
 
-    /**
-     * For a connection whose tier had a fault since it was last known good (a down verdict kept it
-     * because no other tier could take its work; a failed connect; a fatal error on another of the
-     * tier's sessions): while its tier is down, and once after each fault, one round trip bounded by
-     * {@code validationTimeoutSeconds} decides whether it is handed out again — the fault may have
-     * killed it (a reset route) or not (a postmaster that only stopped accepting). Otherwise two
-     * volatile reads, no round trip.
-     */
+    /** See {@link SessionFitness}: one bounded round trip after a fault on the tier, none otherwise. */
     boolean validIfSuspect() {
-        long epoch = tier.faultEpoch();
-        boolean down = tier.state() == TierState.DOWN;
-        if (!down && epoch == checkedAtFaultEpoch) {
-            return true;
-        }
-        boolean valid;
-        try {
-            valid = physical.session().isValid(pool.settings().validationTimeoutSeconds());
-        } catch (SQLException | RuntimeException e) {
-            valid = false;
-        }
-        if (valid && !down) {
-            checkedAtFaultEpoch = epoch;
-        }
-        return valid;
+        return fitness.validIfSuspect(physical.session());
     }
 
     /** The server ({@code host:port}) the session is on; one of the tier URL's hosts. */
@@ -322,7 +290,7 @@ final class PgTierManagedConnection implements ManagedConnection {
      * usable, so the container drops it when it next validates.
      */
     void abortForTierDown() {
-        aborted = true;
+        fitness.markAborted();
         try {
             physical.logical().abort(Runnable::run);
         } catch (SQLException | RuntimeException e) {
@@ -339,44 +307,13 @@ final class PgTierManagedConnection implements ManagedConnection {
         }
     }
 
-    /**
-     * Whether this connection may serve another request: not broken, its tier serving (or down with
-     * no other tier to take the work: see {@link #validIfSuspect()}) and of a role its pool can
-     * use, not retired by a newer tier generation, not older than its lifetime.
-     */
+    /** Whether this connection may serve another request; see {@link SessionFitness} for when not. */
     boolean isUsable() {
         return retireReason() == null;
     }
 
     private String retireReason() {
-        if (broken || destroyed.get()) {
-            return "broken";
-        }
-        if (aborted) {
-            return "aborted: tier down";
-        }
-        TierState state = tier.state();
-        if (state == TierState.DRAINED || state == TierState.DOWN && pool.otherCanServe(tier)) {
-            return "tier " + state;
-        }
-        if (tier.isRetired(generation)) {
-            return "tier generation " + generation + " retired";
-        }
-        if (!pool.purpose().canUse(tier.role())) {
-            return "server role " + tier.role();
-        }
-        long lifetime = pool.maxLifetimeNanos();
-        if (lifetime > 0 && System.nanoTime() - createdNanos > lifetime) {
-            return "older than maxLifetimeSeconds";
-        }
-        try {
-            if (physical.session().isClosed()) {
-                return "session closed";
-            }
-        } catch (SQLException e) {
-            return "session closed";
-        }
-        return null;
+        return fitness.retireReason(broken || destroyed.get(), physical.session());
     }
 
 
@@ -440,7 +377,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     long ageMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - createdNanos);
+        return TimeUnit.NANOSECONDS.toMillis(fitness.ageNanos());
     }
 
     // ---- transactions
@@ -492,34 +429,36 @@ final class PgTierManagedConnection implements ManagedConnection {
     public ManagedConnectionMetaData getMetaData() throws ResourceException {
         try {
             var meta = physical.logical().getMetaData();
-            String product = meta.getDatabaseProductName();
-            String version = meta.getDatabaseProductVersion();
-            String user = meta.getUserName();
-            int max = tier.endpoint().maxConnections();
-            return new ManagedConnectionMetaData() {
-                @Override
-                public String getEISProductName() {
-                    return product;
-                }
-
-                @Override
-                public String getEISProductVersion() {
-                    return version;
-                }
-
-                @Override
-                public int getMaxConnections() {
-                    return max;
-                }
-
-                @Override
-                public String getUserName() {
-                    return user;
-                }
-            };
+            return new MetaData(meta.getDatabaseProductName(), meta.getDatabaseProductVersion(),
+                    tier.endpoint().maxConnections(), meta.getUserName());
         } catch (SQLException e) {
             onError(e);
             throw new ResourceException(Messages.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** What the container shows of the server behind this connection. */
+    private record MetaData(String product, String version, int maxConnections, String user)
+            implements ManagedConnectionMetaData {
+
+        @Override
+        public String getEISProductName() {
+            return product;
+        }
+
+        @Override
+        public String getEISProductVersion() {
+            return version;
+        }
+
+        @Override
+        public int getMaxConnections() {
+            return maxConnections;
+        }
+
+        @Override
+        public String getUserName() {
+            return user;
         }
     }
 
