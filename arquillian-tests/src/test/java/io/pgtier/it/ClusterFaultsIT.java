@@ -69,6 +69,50 @@ class ClusterFaultsIT {
     }
 
     @Test
+    @Order(0)
+    @DisplayName("the primary's postmaster alone stops (its sessions answer) and no other tier can write: no session is aborted,"
+            + " no transfer fails, and the READ_WRITE pool opens nothing on the standbys")
+    void postmasterOnlyHang() throws Exception {
+        try (TransferLoad load = new TransferLoad(app, CALLERS).start()) {
+            // GIVEN transfers committing on the primary, and the sessions they use
+            load.awaitSuccessesVia("primary", 0, 20, Duration.ofSeconds(60));
+            List<Integer> sessionsBefore = pids(primary, "pgtier-rw");
+
+            // WHEN the postmaster stops (new sessions hang; the backends keep serving) until the tier is declared down
+            long hung = System.nanoTime();
+            primary.hangPostmaster();
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> get(app, "api/status").body()
+                        .matches("(?s).*\"pool\":\"pgtier-rw\".*?\"id\":\"primary\"[^}]*\"state\":\"DOWN\".*"));
+                long down = System.nanoTime();
+                load.awaitSuccessesVia("primary", down, 200, Duration.ofSeconds(60));
+                assertThat(MicroApp.sessions(syncStandby, "pgtier-rw") + MicroApp.sessions(asyncStandby, "pgtier-rw"))
+                        .as("READ_WRITE sessions on the standbys").isZero();
+            } finally {
+                primary.resumePostmaster();
+            }
+            load.stop();
+
+            // THEN every transfer committed, on the sessions that were open before
+            assertThat(load.failuresBetween(hung, System.nanoTime())).as("transfers that failed during the hang").isEmpty();
+            assertThat(pids(primary, "pgtier-rw")).as("sessions kept through the down verdict").containsAll(sessionsBefore);
+            Bank.assertConsistent(load, List.of(primary));
+        }
+    }
+
+    /** Backend pids of a pool's sessions on a server. */
+    private static List<Integer> pids(PgServer server, String pool) throws java.sql.SQLException {
+        List<Integer> pids = new java.util.ArrayList<>();
+        try (var c = server.connect(); var s = c.createStatement();
+             var rs = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE application_name = 'pgtier-" + pool + "'")) {
+            while (rs.next()) {
+                pids.add(rs.getInt(1));
+            }
+        }
+        return pids;
+    }
+
+    @Test
     @Order(1)
     @DisplayName("the primary crashes: writes fail fast with a clear error and reads go on; after promotion writes resume there, nothing committed is lost")
     void primaryCrashesThenPromotion() throws Exception {

@@ -95,8 +95,8 @@ class RouteFaultsIT {
                 long faultAt = System.nanoTime();
                 routes.forEach(FaultProxy::reset);
                 await().atMost(Duration.ofSeconds(60)).until(() -> load.failuresBetween(faultAt, System.nanoTime()).size() >= CALLERS);
-                long restoredAt = System.nanoTime();
                 routes.forEach(FaultProxy::pass);
+                long restoredAt = System.nanoTime();
 
                 // THEN the first transfer commits promptly, and the calls made after the restore all commit
                 load.awaitSuccessesVia("primary", restoredAt, 20, Duration.ofSeconds(30));

@@ -30,8 +30,9 @@ import java.util.logging.Logger;
  * every 250 ms, does two cheaper things: a tier whose statement or connect has not returned within
  * the probe timeout is probed at once (a <em>stall</em>; the stall counts as one of the failures
  * that make the verdict, so a hung server is down after one more timed-out probe), and a tier that is
- * out — down, suspect, its breaker open, or a standby while no tier is writable — is re-probed on a
- * fast schedule (250 ms, doubling to 1 s), so a recovery or a promotion is seen within a second.
+ * out — down, suspect, its breaker open — is re-probed on a fast schedule (250 ms, doubling to 1 s),
+ * so a recovery is seen within a second; while no tier is writable, every standby is probed each
+ * tick, so a promotion is seen within about 250 ms (callers never connect to a known standby).
  *
  * <p><b>Causes.</b> Only failures of the server or the route count. A full server (53300) is alive;
  * a probe refused for its credentials or database says something about the configuration, which is
@@ -134,9 +135,13 @@ public final class HealthMonitor {
                     LOG.fine(() -> "pgtier monitor: work on tier " + tier.id().label() + " has not returned for "
                             + TimeUnit.NANOSECONDS.toMillis(now - since) + " ms; probing it now");
                     start(tier, p, true);
-                } else if (isOut(tier, writable) && now - p.nextFastNanos >= 0) {
+                } else if (isOut(tier) && now - p.nextFastNanos >= 0) {
                     p.nextFastNanos = now + p.fastBackoffNanos;
                     p.fastBackoffNanos = Math.min(p.fastBackoffNanos * 2, FAST_MAX_NANOS);
+                    start(tier, p, false);
+                } else if (!writable && tier.role() == Role.STANDBY && tier.state().serves()) {
+                    // No tier takes writes and callers do not connect to a known standby: this probe is
+                    // how a promotion is seen, every tick (4 sessions a second per standby at most).
                     start(tier, p, false);
                 }
             }
@@ -147,12 +152,10 @@ public final class HealthMonitor {
         }
     }
 
-    /** Out of service, or serving less than it may: re-probed on the fast schedule. */
-    private static boolean isOut(Tier tier, boolean someTierWritable) {
+    /** Out of service, or serving less than it may: re-probed on the fast schedule, with backoff. */
+    private static boolean isOut(Tier tier) {
         TierState state = tier.state();
-        return state == TierState.DOWN || state == TierState.SUSPECT
-                || tier.breaker().state() == BreakerState.OPEN
-                || (!someTierWritable && tier.role() == Role.STANDBY && state != TierState.DRAINED);
+        return state == TierState.DOWN || state == TierState.SUSPECT || tier.breaker().state() == BreakerState.OPEN;
     }
 
     private Probing probing(Tier tier) {

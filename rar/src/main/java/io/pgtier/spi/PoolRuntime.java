@@ -33,6 +33,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class PoolRuntime implements io.pgtier.ra.TierDownListener {
 
+    /**
+     * How long a caller still looks for a returning tier once the outage is older than the window:
+     * long enough for one trial (trials are 20 ms apart), short enough to be "failing fast".
+     */
+    private static final long FAIL_FAST_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(PoolRuntime.class.getName());
 
     private final Settings settings;
@@ -205,7 +210,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
      * fault passes unseen; the outage starts at the first failed walk, so once the pool has been
      * without a tier for longer, callers fail after one walk (milliseconds) until a tier returns. A
      * full cap or a spent attempt budget is not an outage: the caller waits up to the window from its
-     * own start. Waiting cannot help when every tier refused this pool's configuration (a wrong
+     * own start. Failing fast still leaves 50 ms for one trial of a tier that may be back. Waiting cannot help when every tier refused this pool's configuration (a wrong
      * password) or is drained: that fails at once. With {@code rideThroughMillis = 0}, a walk that
      * failed with an error that may pass is retried within {@code connectRetryBudgetMillis}, as
      * before ride-through existed. The error reports, per tier, the server's own failure when a later
@@ -240,7 +245,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
                 long now = System.nanoTime();
                 long deadline = settings.rideThroughMillis() == 0
                         ? (legacyRetry ? start + TimeUnit.MILLISECONDS.toNanos(settings.connectRetryBudgetMillis()) : now)
-                        : rideThroughDeadline(start, busyOnly);
+                        : Math.max(rideThroughDeadline(start, busyOnly), start + FAIL_FAST_NANOS);
                 if (!mayPass || now + TimeUnit.MILLISECONDS.toNanos(backoffMillis) - deadline > 0) {
                     throw report(e, lastFailures, TimeUnit.NANOSECONDS.toMillis(now - start));
                 }

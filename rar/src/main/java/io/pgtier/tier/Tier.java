@@ -43,6 +43,9 @@ import java.util.function.LongSupplier;
  */
 public final class Tier {
 
+    /** The least time between two trials of one tier: 20 ms. */
+    public static final long TRIAL_SPACING_NANOS = 20_000_000L;
+
     private final TierId id;
     private final TierEndpoint endpoint;
     private final Breaker breaker;
@@ -55,6 +58,7 @@ public final class Tier {
     private final LongAdder acquired = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final AtomicBoolean trialInFlight = new AtomicBoolean();
+    private final AtomicLong lastTrialNanos = new AtomicLong();
     /** Threads opening a session on this tier now, and since when: a connect that hangs is a stall too. */
     private final Map<Thread, Long> connecting = new ConcurrentHashMap<>();
     private volatile boolean drained;
@@ -236,10 +240,22 @@ public final class Tier {
 
     /**
      * One caller at a time may try a down tier, or one whose breaker is open, when no other tier
-     * can serve; {@code true} when this caller is the one. Must be followed by {@link #endTrial()}.
+     * can serve, and trials start at least {@link #TRIAL_SPACING_NANOS} apart (at most 50 a second,
+     * a bounded load on a failing server, while a tier's return is noticed within 20 ms by a caller);
+     * {@code true} when this caller is the one. Must be followed by {@link #endTrial()}. Trials do not
+     * spend the attempt budget: a long outage would exhaust it and delay the recovery.
      */
     public boolean tryStartTrial() {
-        return trialInFlight.compareAndSet(false, true);
+        long now = nanoClock.getAsLong();
+        long last = lastTrialNanos.get();
+        if (last != 0 && now - last < TRIAL_SPACING_NANOS) {
+            return false;
+        }
+        if (!trialInFlight.compareAndSet(false, true)) {
+            return false;
+        }
+        lastTrialNanos.set(now | 1);
+        return true;
     }
 
     public void endTrial() {

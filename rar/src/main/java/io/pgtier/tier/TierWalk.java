@@ -116,7 +116,7 @@ public final class TierWalk {
                     Messages.capFull(tier.openConnections(), tier.endpoint().maxConnections())));
             return null;
         }
-        if (!tier.tryTakeAttempt()) {
+        if (!trial && !tier.tryTakeAttempt()) {
             tier.release();
             if (!judged) {
                 breaker.releasePermission();

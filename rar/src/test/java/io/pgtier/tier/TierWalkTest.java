@@ -161,11 +161,16 @@ class TierWalkTest {
 
         assertThat(got.tier()).isSameAs(primary);
         assertThat(primary.breaker().state()).as("recovered: closed without waiting out the open state").isEqualTo(BreakerState.CLOSED);
+        clock.advance(Duration.ofMillis(20));
         assertThat(primary.tryStartTrial()).as("the trial permit was given back").isTrue();
         primary.endTrial();
 
         primary.breaker().forceOpen();
         connector.fail(PRIMARY, "08001", "Connection refused");
+        assertThat(primaryOnly.selector().select(Purpose.READ_WRITE).candidates()).containsExactly(primary);
+        NoTierAvailableException tooSoon = noTier(() -> primaryOnly.acquire(Purpose.READ_WRITE, connector, "orders"));
+        assertThat(tooSoon.getMessage()).as("trials are spaced: the last one was just now").contains("primary: breaker OPEN");
+        clock.advance(Duration.ofMillis(20));
         NoTierAvailableException e = noTier(() -> primaryOnly.acquire(Purpose.READ_WRITE, connector, "orders"));
         assertThat(e.getMessage()).as("the server's own failure, from the trial").endsWith("(primary: 08001 Connection refused)");
         assertThat(primary.breaker().retryInMillis()).as("a failed trial restarts the open wait")
@@ -182,11 +187,13 @@ class TierWalkTest {
 
         backup.drain();
         failover.drain();
+        clock.advance(Duration.ofMillis(20));
         assertThat(primary.tryStartTrial()).as("another caller holds the trial").isTrue();
         NoTierAvailableException e = noTier(() -> walk.acquire(Purpose.READ_WRITE, connector, "orders"));
         assertThat(e.getMessage()).contains("primary: down");
         assertThat(connector.connects).as("no second trial at once").containsExactly(BACKUP);
         primary.endTrial();
+        clock.advance(Duration.ofMillis(20));
 
         Acquired<FakeConnection> got = walk.acquire(Purpose.READ_WRITE, connector, "orders");
         assertThat(got.tier()).isSameAs(primary);
