@@ -31,8 +31,9 @@ import java.util.logging.Logger;
  * the probe timeout is probed at once (a <em>stall</em>; the stall counts as one of the failures
  * that make the verdict, so a hung server is down after one more timed-out probe), and a tier that is
  * out — down, suspect, its breaker open — is re-probed on a fast schedule (250 ms, doubling to 1 s),
- * so a recovery is seen within a second; while no tier is writable, every standby is probed each
- * tick, so a promotion is seen within about 250 ms (callers never connect to a known standby).
+ * so a recovery is seen within a second; while no tier is writable and a READ_WRITE pool needs one,
+ * every standby is probed each tick, so a promotion is seen soon (callers never connect to a known
+ * standby).
  *
  * <p><b>Causes.</b> Only failures of the server or the route count. A full server (53300) is alive;
  * a probe refused for its credentials or database says something about the configuration, which is
@@ -139,7 +140,7 @@ public final class HealthMonitor {
                     p.nextFastNanos = now + p.fastBackoffNanos;
                     p.fastBackoffNanos = Math.min(p.fastBackoffNanos * 2, FAST_MAX_NANOS);
                     start(tier, p, false);
-                } else if (!writable && tier.role() == Role.STANDBY && tier.state().serves()) {
+                } else if (!writable && tiers.hasWriters() && tier.role() == Role.STANDBY && tier.state().serves()) {
                     // No tier takes writes and callers do not connect to a known standby: this probe is
                     // how a promotion is seen, every tick (4 sessions a second per standby at most).
                     start(tier, p, false);

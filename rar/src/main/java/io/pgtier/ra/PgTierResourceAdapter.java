@@ -252,9 +252,10 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     }
 
     /**
-     * A tier's breaker closed: its half-open trials passed, or a probe or trial connection succeeded. Meanwhile only the trial calls reached it
-     * and the pools opened their other new connections on lower tiers; unless the tier is down or
-     * still on failback probation (the monitor then fails back when it ends), those are retired as
+     * A tier's breaker closed: its half-open trials passed, or a probe or trial connection
+     * succeeded. Meanwhile only the trial calls reached it and the pools opened their other new
+     * connections on lower tiers; unless the tier is down, suspect or on failback probation (the
+     * monitor then fails back when probation ends), those are retired as
      * they are returned, so the work goes back to it instead of staying below until its lifetime.
      * Runs under the breaker's lock: it only bumps generations.
      */

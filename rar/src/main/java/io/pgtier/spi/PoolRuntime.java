@@ -64,6 +64,9 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
             shared.add(tier);
         }
         this.tiers = List.copyOf(shared);
+        if (settings.purpose() == Purpose.READ_WRITE) {
+            adapter.tiers().noteWriter();
+        }
         this.walk = new TierWalk(new TierSelector(tiers), System::nanoTime);
         this.connector = PgConnector.forEndpoints(settings.endpoints(), settings.options());
         for (TierId id : settings.endpoints().keySet()) {
@@ -87,9 +90,9 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
      * of every session on it is closed: a bean blocked on a hung server gets an I/O error now, on its
      * own thread, which ends that connection there; idle ones are reported invalid when the container
      * next looks. When none can, only the sessions that are stalled (executing since before
-     * {@code stalledBeforeNanos}, and for longer than the ride-through window) are ended: the others may still work — a server that refuses new
-     * sessions often serves its existing ones — and are validated with a bounded round trip
-     * before they are handed out again.
+     * {@code stalledBeforeNanos}, and for longer than the ride-through window) are ended: the others
+     * may still work — a server that refuses new sessions often serves its existing ones — and are
+     * validated with a bounded round trip before they are handed out again.
      */
     @Override
     public void tierDown(Tier tier, long stalledBeforeNanos) {
@@ -205,13 +208,14 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
      * Opens a session on the first tier that can serve this pool's purpose.
      *
      * <p><b>Ride-through.</b> While no tier can serve, the caller walks again with a short backoff
-     * (10 ms, doubling, at most 50 ms: a walk that finds every tier out costs
-     * no connection, so polling is cheap, and a tier's return is used within 50 ms) until the outage is {@code rideThroughMillis} old, so a brief
-     * fault passes unseen; the outage starts at the first failed walk, so once the pool has been
-     * without a tier for longer, callers fail after one walk (milliseconds) until a tier returns. A
-     * full cap or a spent attempt budget is not an outage: the caller waits up to the window from its
-     * own start. Failing fast still leaves 50 ms for one trial of a tier that may be back. Waiting cannot help when every tier refused this pool's configuration (a wrong
-     * password) or is drained: that fails at once. With {@code rideThroughMillis = 0}, a walk that
+     * (10 ms, doubling, at most 50 ms: a walk that finds every tier out opens no connection, so
+     * polling is cheap, and a tier's return is used within 50 ms) until the outage is
+     * {@code rideThroughMillis} old, so a brief fault passes unseen; the outage starts at the first
+     * failed walk, so once the pool has been without a tier for longer, callers fail within 50 ms
+     * (time for one trial of a tier that may be back) until a tier returns. A full cap or a spent
+     * attempt budget is not an outage: the caller waits up to the window from its own start. Waiting
+     * cannot help when every tier refused this pool's configuration (a wrong password) or is
+     * drained: that fails at once. With {@code rideThroughMillis = 0}, a walk that
      * failed with an error that may pass is retried within {@code connectRetryBudgetMillis}, as
      * before ride-through existed. The error reports, per tier, the server's own failure when a later
      * walk only saw the breaker it opened.

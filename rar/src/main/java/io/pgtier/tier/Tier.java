@@ -76,6 +76,7 @@ public final class Tier {
             throw new IllegalArgumentException("breaker of " + breaker.tier() + " given to " + id);
         }
         this.health = new TierHealth(nanoClock);
+        this.lastTrialNanos.set(nanoClock.getAsLong() - TRIAL_SPACING_NANOS);
         // A burst of the cap (a pool filling up), then the cap again each second, at least 5.
         int cap = endpoint.maxConnections();
         this.attempts = new AttemptBudget(Math.max(cap, 5), Math.max(cap, 5), nanoClock);
@@ -247,14 +248,10 @@ public final class Tier {
      */
     public boolean tryStartTrial() {
         long now = nanoClock.getAsLong();
-        long last = lastTrialNanos.get();
-        if (last != 0 && now - last < TRIAL_SPACING_NANOS) {
+        if (now - lastTrialNanos.get() < TRIAL_SPACING_NANOS || !trialInFlight.compareAndSet(false, true)) {
             return false;
         }
-        if (!trialInFlight.compareAndSet(false, true)) {
-            return false;
-        }
-        lastTrialNanos.set(now | 1);
+        lastTrialNanos.set(now);
         return true;
     }
 
