@@ -80,6 +80,8 @@ final class MicroApp {
             commands = replaceOnce(commands, "--name pgtier pgtier-rar.rar", "--name pgtier " + deps().resolve("pgtier-rar.rar"));
             commands = replaceOnce(commands, "--property poolName=",
                     "--property " + (poolProperties.isEmpty() ? "" : poolProperties + ":") + "poolName=");
+            // asadmin refuses an empty property value: a tier without a URL is left out, as install.sh does.
+            commands = commands.replaceAll(":(backupUrl|failoverUrl)=(?=:)", "");
             List<String> lines = new ArrayList<>();
             for (String line : commands.lines().toList()) {
                 if (line.startsWith("deploy --type rar")) {
