@@ -84,7 +84,10 @@ public final class AvailabilityRunner {
                         new Scenario("primary route black-holed, second route healthy (10 s)", "routes",
                                 routeA::blackhole, routeA::pass, Duration.ofSeconds(10), true),
                         new Scenario("primary's postmaster stopped 8 s (sessions answer), standby read-only", "cluster",
-                                primary::hangPostmaster, primary::resumePostmaster, Duration.ofSeconds(8), false));
+                                primary::hangPostmaster, primary::resumePostmaster, Duration.ofSeconds(8), false),
+                        // Last: it leaves the standby promoted. "Cleared" is the promotion (the HA manager's job).
+                        new Scenario("primary crashed, standby promoted 3 s later", "cluster",
+                                primary::crash, standby::promote, Duration.ofSeconds(3), false));
                 for (Scenario s : scenarios) {
                     measure(micro, s);
                 }

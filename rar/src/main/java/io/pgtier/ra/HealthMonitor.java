@@ -31,8 +31,8 @@ import java.util.logging.Logger;
  * the probe timeout is probed at once (a <em>stall</em>; the stall counts as one of the failures
  * that make the verdict, so a hung server is down after one more timed-out probe), and a tier that is
  * out — down, suspect, its breaker open — is re-probed on a fast schedule (250 ms, doubling to 1 s),
- * so a recovery is seen within a second; while no tier is writable and a READ_WRITE pool needs one,
- * every standby is probed each tick, so a promotion is seen soon (callers never connect to a known
+ * so a recovery is seen within a second; a standby of a READ_WRITE pool that has no writable tier
+ * is probed each tick, so a promotion is seen within about 250 ms (callers never connect to a known
  * standby).
  *
  * <p><b>Causes.</b> Only failures of the server or the route count. A full server (53300) is alive;
@@ -124,7 +124,6 @@ public final class HealthMonitor {
         try {
             long now = System.nanoTime();
             long stalledAfter = TimeUnit.SECONDS.toNanos(probeTimeoutSeconds);
-            boolean writable = tiers.all().stream().anyMatch(t -> t.state().serves() && t.role() == Role.WRITABLE);
             for (Tier tier : tiers.all()) {
                 Probing p = probing(tier);
                 if (p.inFlight) {
@@ -133,14 +132,14 @@ public final class HealthMonitor {
                 long since = TierDownListener.older(onDown.oldestExecutionNanos(tier), tier.oldestConnectNanos());
                 if (tier.state().serves() && since != 0 && now - since >= stalledAfter && p.stallProbedFor != since) {
                     p.stallProbedFor = since;
-                    LOG.fine(() -> "pgtier monitor: work on tier " + tier.id().label() + " has not returned for "
+                    LOG.fine(() -> "pgtier monitor: work on tier " + name(tier) + " has not returned for "
                             + TimeUnit.NANOSECONDS.toMillis(now - since) + " ms; probing it now");
                     start(tier, p, true);
                 } else if (isOut(tier) && now - p.nextFastNanos >= 0) {
                     p.nextFastNanos = now + p.fastBackoffNanos;
                     p.fastBackoffNanos = Math.min(p.fastBackoffNanos * 2, FAST_MAX_NANOS);
                     start(tier, p, false);
-                } else if (!writable && tiers.hasWriters() && tier.role() == Role.STANDBY && tier.state().serves()) {
+                } else if (tier.role() == Role.STANDBY && tier.state().serves() && onDown.awaitsPromotion(tier)) {
                     // No tier takes writes and callers do not connect to a known standby: this probe is
                     // how a promotion is seen, every tick (4 sessions a second per standby at most).
                     start(tier, p, false);
@@ -169,7 +168,7 @@ public final class HealthMonitor {
             work.execute(() -> probe(tier, p, stalled));
         } catch (RuntimeException rejected) {
             p.inFlight = false;
-            LOG.log(Level.WARNING, "pgtier monitor: could not schedule the probe of tier " + tier.id().label(), rejected);
+            LOG.log(Level.WARNING, "pgtier monitor: could not schedule the probe of tier " + name(tier), rejected);
         }
     }
 
@@ -222,7 +221,7 @@ public final class HealthMonitor {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "pgtier monitor: probe of tier " + tier.id().label() + " failed", e);
+            LOG.log(Level.WARNING, "pgtier monitor: probe of tier " + name(tier) + " failed", e);
         } finally {
             p.inFlight = false;
             cpuNanos.add(threadCpuNanos() - cpuStart);
@@ -233,27 +232,32 @@ public final class HealthMonitor {
         String said = e.getSQLState() + " " + firstLine(e.getMessage());
         if (kind == FailureKind.CONFIG && !said.equals(p.configProblemReported)) {
             p.configProblemReported = said;
-            LOG.warning(() -> "PGT-111 pgtier monitor: tier " + tier.id().label() + " refused the probe's sign-on ("
+            LOG.warning(() -> "PGT-111 pgtier monitor: tier " + name(tier) + " refused the probe's sign-on ("
                     + said + "): check the user, password and database of the pool that first named this tier;"
                     + " not held against the tier");
         }
     }
 
     private void recordUp(Tier tier, Probing p, TierProbe.Result result) {
+        Role before = tier.role();
         tier.recordRole(result.role());
+        if (before != Role.UNKNOWN && before != result.role()) {
+            LOG.info(() -> "pgtier monitor: tier " + name(tier) + " is "
+                    + result.role() + " now, was " + before);
+        }
         tier.recordLag(result.lagBytes());
         tier.recordProbeLatency(result.latencyMicros());
         p.fastBackoffNanos = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
         p.configProblemReported = null;
         Long previousRun = p.runStarts.put(result.server(), result.runStartMillis());
         if (previousRun != null && previousRun != result.runStartMillis()) {
-            LOG.warning(() -> "pgtier monitor: server " + result.server() + " of tier " + tier.id().label()
+            LOG.warning(() -> "pgtier monitor: server " + result.server() + " of tier " + name(tier)
                     + " restarted since the last probe; the sessions opened on it before are ended");
             onDown.serverRestarted(tier, result.server(), result.runStartLocalMillis());
         }
         p.consecutiveFailures.set(0);
         if (tier.markUp()) {
-            LOG.info(() -> "pgtier monitor: tier " + tier.id().label() + " answers again (" + result.role() + "), now "
+            LOG.info(() -> "pgtier monitor: tier " + name(tier) + " answers again (" + result.role() + "), now "
                     + tier.state());
         }
         if (tier.finishProbation()) {
@@ -264,7 +268,7 @@ public final class HealthMonitor {
     private void recordDown(Tier tier, int failures, SQLException e) {
         boolean changed = tier.markDown();
         if (changed) {
-            LOG.warning(() -> "pgtier monitor: tier " + tier.id().label() + " is down after " + failures
+            LOG.warning(() -> "pgtier monitor: tier " + name(tier) + " is down after " + failures
                     + " failed probes: " + e.getSQLState() + " " + firstLine(e.getMessage())
                     + "; new work goes to other tiers, and its sessions end where another tier can take them"
                     + " or where they are stalled");
@@ -283,8 +287,13 @@ public final class HealthMonitor {
      */
     private void failBackTo(Tier tier) {
         tiers.retireBelow(tier);
-        LOG.info(() -> "pgtier monitor: failback to tier " + tier.id().label()
+        LOG.info(() -> "pgtier monitor: failback to tier " + name(tier)
                 + ": connections on lower tiers are retired as they are returned");
+    }
+
+    /** "primary (jdbc:postgresql://db1:5432/app)": tiers of different pools share labels. */
+    private static String name(Tier tier) {
+        return tier.id().label() + " (" + tier.endpoint().safeUrl() + ")";
     }
 
     private static String firstLine(String text) {

@@ -105,6 +105,11 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             }
 
             @Override
+            public boolean awaitsPromotion(io.pgtier.tier.Tier standby) {
+                return listeners().stream().anyMatch(pool -> pool.awaitsPromotion(standby));
+            }
+
+            @Override
             public long oldestExecutionNanos(io.pgtier.tier.Tier tier) {
                 long oldest = 0;
                 for (TierDownListener pool : listeners()) {

@@ -35,6 +35,15 @@ public interface TierDownListener {
     }
 
     /**
+     * Whether a pool needs {@code standby} watched for a promotion: it writes, and none of its tiers
+     * is writable now. Its callers never connect to a known standby, so the monitor's probe is how
+     * the promotion is seen.
+     */
+    default boolean awaitsPromotion(Tier standby) {
+        return false;
+    }
+
+    /**
      * When the oldest statement still executing on {@code tier} started ({@link System#nanoTime()}),
      * or 0 when none is: lets the monitor probe a tier at once when work on it stops returning.
      */

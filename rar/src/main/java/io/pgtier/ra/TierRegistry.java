@@ -25,7 +25,6 @@ public final class TierRegistry {
     }
 
     private final Map<Key, Tier> tiers = new ConcurrentHashMap<>();
-    private volatile boolean writers;
     private final BreakerListener listener;
     private final java.util.function.Consumer<Tier> closedAfterTrials;
 
@@ -57,15 +56,6 @@ public final class TierRegistry {
 
     public List<Tier> all() {
         return List.copyOf(tiers.values());
-    }
-
-    /** A READ_WRITE pool uses these tiers: a promotion matters, so the monitor watches standbys for one. */
-    public void noteWriter() {
-        writers = true;
-    }
-
-    public boolean hasWriters() {
-        return writers;
     }
 
     /**

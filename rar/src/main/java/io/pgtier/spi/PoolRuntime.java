@@ -64,9 +64,6 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
             shared.add(tier);
         }
         this.tiers = List.copyOf(shared);
-        if (settings.purpose() == Purpose.READ_WRITE) {
-            adapter.tiers().noteWriter();
-        }
         this.walk = new TierWalk(new TierSelector(tiers), System::nanoTime);
         this.connector = PgConnector.forEndpoints(settings.endpoints(), settings.options());
         for (TierId id : settings.endpoints().keySet()) {
@@ -123,6 +120,13 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
                 connection.abortForTierDown();
             }
         }
+    }
+
+    /** A READ_WRITE pool of {@code standby} with no writable tier serving waits for a promotion. */
+    @Override
+    public boolean awaitsPromotion(Tier standby) {
+        return settings.purpose() == Purpose.READ_WRITE && tiers.contains(standby)
+                && tiers.stream().noneMatch(t -> t.state().serves() && t.role() == Role.WRITABLE);
     }
 
     /** Whether a tier other than {@code tier} can take this pool's new work now. */
