@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  */
 final class Demo {
 
+    private static final Pattern SQLSTATE = Pattern.compile("\"sqlState\":\"(\\w+)\"");
     private static final Pattern POOL = Pattern.compile("\"pool\":\"([^\"]+)\"");
     private static final Pattern TIER = Pattern.compile(
             "\"id\":\"(\\w+)\",\"endpoint\":\"[^\"]*\",\"state\":\"(\\w+)\",\"breaker\":\"(\\w+)\",\"role\":\"(\\w+)\"");
@@ -34,7 +35,7 @@ final class Demo {
     private final PgServer primary;
     private final PgServer backup;
     private final Map<String, String> lastSeen = new HashMap<>();
-    private String lastWrite = "";
+    private volatile String lastWrite = "";
 
     Demo(String base, PgServer primary, PgServer backup) {
         this.base = base;
@@ -43,34 +44,37 @@ final class Demo {
     }
 
     static String help() {
-        return """
-                  break it   type a command and Enter:  hang | resume   (SIGSTOP / SIGCONT the primary: a hung server)
-                                                         crash         (the primary stops at once)
-                                                         promote       (what an HA manager does: the backup standby becomes the primary)
-                             changes of tier state and of a write once a second are printed below as they happen""";
+        return String.join("\n",
+                "  break it   type a command and Enter:  hang | resume   (SIGSTOP / SIGCONT the primary: a hung server)",
+                "                                        crash           (the primary stops at once)",
+                "                                        promote         (what an HA manager does: the backup standby becomes the primary)",
+                "             tier state changes, and whether a write once a second succeeds, are printed below as they happen");
     }
 
-    /** Starts the watcher and the command reader as daemon threads. */
+    /**
+     * Starts the status watcher, the writer and the command reader as daemon threads; the watcher
+     * and the writer apart, since a write may wait out the ride-through window.
+     */
     void start() {
-        daemon("pgtier-demo-watch", this::watch);
+        daemon("pgtier-demo-status", () -> everySecond(() -> printChanges(get("/pgtier-web/api/status"))));
+        daemon("pgtier-demo-writes", () -> everySecond(this::write));
         daemon("pgtier-demo-commands", this::readCommands);
     }
 
-    private void watch() {
+    private interface Step {
+        void run() throws IOException, InterruptedException;
+    }
+
+    private static void everySecond(Step step) {
         while (true) {
             try {
-                printChanges(get("/pgtier-web/api/status"));
-                String write = write();
-                if (!write.equals(lastWrite)) {
-                    lastWrite = write;
-                    say("writes " + write);
-                }
+                step.run();
                 // Sampling for a person to read: once a second is what a status page would do.
                 TimeUnit.SECONDS.sleep(1);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | IOException e) {
-                say("status unreadable: " + e.getMessage());
+                say("unreadable: " + e);
             }
         }
     }
@@ -92,14 +96,17 @@ final class Demo {
         }
     }
 
-    private String write() throws IOException, InterruptedException {
+    /** One write; says so when its outcome (success, or the HTTP status and SQLSTATE) changes. */
+    private void write() throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/pgtier-web/api/examples/notes?text=run-demo"))
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() / 100 == 2) {
-            return "succeed";
+        Matcher state = SQLSTATE.matcher(r.body());
+        String outcome = r.statusCode() / 100 == 2 ? "succeed" : "fail " + r.statusCode() + (state.find() ? " " + state.group(1) : "");
+        if (!outcome.equals(lastWrite)) {
+            lastWrite = outcome;
+            String body = r.body().replaceAll("\\s+", " ");
+            say("writes " + outcome + (outcome.equals("succeed") ? "" : ": " + body.substring(0, Math.min(body.length(), 300))));
         }
-        String body = r.body().replaceAll("\\s+", " ");
-        return "fail (" + r.statusCode() + " " + body.substring(0, Math.min(body.length(), 240)) + ")";
     }
 
     private void readCommands() {
