@@ -72,6 +72,14 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     }
 
     @Override
+    void refuseInsideContainerTransaction(String action) throws SQLException {
+        PgTierManagedConnection current = owner;
+        if (current != null && current.inContainerTransaction()) {
+            throw new SQLException(Messages.containerOwnsTransaction(current.pool().name(), action), "2D000");
+        }
+    }
+
+    @Override
     SQLException onError(SQLException e) {
         PgTierManagedConnection current = owner;
         if (current != null) {

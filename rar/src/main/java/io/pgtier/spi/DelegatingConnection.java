@@ -30,6 +30,12 @@ abstract class DelegatingConnection implements Connection {
     /** Passes an error to the one place that decides whether it ends the managed connection. */
     abstract SQLException onError(SQLException e);
 
+    /**
+     * Refuses {@code action} (commit, rollback, autocommit on) while the container's transaction owns
+     * the session: only the container may end it (SQLSTATE 2D000, invalid transaction termination).
+     */
+    abstract void refuseInsideContainerTransaction(String action) throws SQLException;
+
     @Override
     public void clearWarnings() throws SQLException {
         try {
@@ -41,6 +47,7 @@ abstract class DelegatingConnection implements Connection {
 
     @Override
     public void commit() throws SQLException {
+        refuseInsideContainerTransaction("commit()");
         try {
             delegate().commit();
         } catch (SQLException e) {
@@ -221,6 +228,7 @@ abstract class DelegatingConnection implements Connection {
 
     @Override
     public void rollback() throws SQLException {
+        refuseInsideContainerTransaction("rollback()");
         try {
             delegate().rollback();
         } catch (SQLException e) {
@@ -239,6 +247,9 @@ abstract class DelegatingConnection implements Connection {
 
     @Override
     public void setAutoCommit(boolean autoCommit) throws SQLException {
+        if (autoCommit) {
+            refuseInsideContainerTransaction("setAutoCommit(true)");
+        }
         try {
             delegate().setAutoCommit(autoCommit);
         } catch (SQLException e) {

@@ -83,6 +83,11 @@ final class Messages {
                 + " are kept and validated before reuse";
     }
 
+    static String containerOwnsTransaction(String pool, String action) {
+        return "PGT-217 pgtier[" + pool + "] " + action + " refused: the container's transaction owns this connection"
+                + " and ends it (savepoints are allowed; mark the transaction rollback-only to undo it)";
+    }
+
     static String firstLine(String text) {
         if (text == null) {
             return "";

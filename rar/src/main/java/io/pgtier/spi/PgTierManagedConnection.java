@@ -258,6 +258,15 @@ final class PgTierManagedConnection implements ManagedConnection {
         fire(ConnectionEvent.CONNECTION_CLOSED, handle, null);
     }
 
+    /**
+     * Whether the container's local transaction owns the session now: begun by the container, not
+     * yet committed or rolled back by it. (An XA branch is guarded by pgjdbc's own XA connection,
+     * which refuses commit, rollback and autocommit while the branch is active.)
+     */
+    boolean inContainerTransaction() {
+        return localTransaction.isActive();
+    }
+
     void sessionChanged() {
         sessionChanged = true;
     }

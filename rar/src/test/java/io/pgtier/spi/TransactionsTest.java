@@ -79,6 +79,44 @@ class TransactionsTest {
     }
 
     @Test
+    @DisplayName("inside the container's local transaction the bean cannot commit, roll back or turn autocommit on (2D000);"
+            + " savepoints work; the container's rollback undoes everything")
+    void beanCannotEndTheContainersTransaction() throws Exception {
+        ManagedConnection mc = ordersPool.factory.createManagedConnection(null, null);
+        try {
+            LocalTransaction tx = mc.getLocalTransaction();
+            Connection c = (Connection) mc.getConnection(null, null);
+            tx.begin();
+            c.createStatement().execute("INSERT INTO orders VALUES (31, 'first')");
+
+            for (var refused : java.util.List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+                    c::commit, c::rollback, () -> c.setAutoCommit(true))) {
+                assertThatThrownBy(refused).isInstanceOf(SQLException.class)
+                        .hasMessageContaining("pgtier[orders]").hasMessageContaining("refused")
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("2D000"));
+            }
+            c.setAutoCommit(false);
+            var savepoint = c.setSavepoint();
+            c.createStatement().execute("INSERT INTO orders VALUES (32, 'undone by the savepoint')");
+            c.rollback(savepoint);
+            c.createStatement().execute("INSERT INTO orders VALUES (33, 'second')");
+            assertThat(count(orders, "SELECT count(*) FROM orders WHERE id IN (31, 32, 33)")).as("nothing committed yet").isZero();
+
+            tx.rollback();
+
+            assertThat(count(orders, "SELECT count(*) FROM orders WHERE id IN (31, 32, 33)")).as("the container's rollback").isZero();
+            c.createStatement().execute("INSERT INTO orders VALUES (34, 'autocommit outside the transaction')");
+            c.setAutoCommit(false);
+            c.createStatement().execute("INSERT INTO orders VALUES (35, 'own transaction')");
+            c.commit();
+            assertThat(count(orders, "SELECT count(*) FROM orders WHERE id IN (34, 35)")).as("outside it, JDBC as usual").isEqualTo(2);
+            c.setAutoCommit(true);
+        } finally {
+            mc.destroy();
+        }
+    }
+
+    @Test
     @DisplayName("LocalTransaction: a nested begin is refused; commit without begin is refused")
     void nestedBeginRefused() throws Exception {
         ManagedConnection mc = ordersPool.factory.createManagedConnection(null, null);
