@@ -83,6 +83,19 @@ class BeansIT {
     }
 
     @Test
+    @DisplayName("CMT: a bean's commit() or setAutoCommit(true) is refused (2D000), so the container's rollback undoes every row")
+    void beanCannotEndTheContainersTransaction() throws Exception {
+        HttpResponse<String> commit = post(app, "api/examples/notes/end-transaction?text=cmt-bean-commit&autocommit=false");
+        HttpResponse<String> autoCommit = post(app, "api/examples/notes/end-transaction?text=cmt-bean-autocommit&autocommit=true");
+
+        assertThat(commit.statusCode()).isEqualTo(500);
+        assertThat(commit.body()).contains("refused 2D000");
+        assertThat(autoCommit.body()).contains("refused 2D000");
+        assertThat(notes(primary, "cmt-bean-commit")).as("rows after the bean's commit() and the container's rollback").isZero();
+        assertThat(notes(primary, "cmt-bean-autocommit")).as("rows after setAutoCommit(true) and the container's rollback").isZero();
+    }
+
+    @Test
     @DisplayName("REQUIRES_NEW commits independently of a caller that then rolls back")
     void requiresNew() throws Exception {
         assertThat(post(app, "api/examples/notes/independent?outer=rn-outer&inner=rn-inner").statusCode()).isEqualTo(500);

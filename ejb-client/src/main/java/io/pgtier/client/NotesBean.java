@@ -46,6 +46,31 @@ public class NotesBean {
     }
 
     /**
+     * What a bean must not do: inserts a note, tries to end the container's transaction itself
+     * ({@code commit()}, or {@code setAutoCommit(true)}), inserts it again, then fails. pgtier refuses
+     * the attempt (SQLSTATE 2D000), so the container's rollback undoes both rows; the failure names
+     * what the attempt got ({@code "refused 2D000"}, or {@code "not refused"}).
+     */
+    public void addEndingTransactionThenFail(String text, boolean autoCommit) throws SQLException {
+        String attempt;
+        try (Connection c = dataSource.getConnection()) {
+            NotesSql.insert(c, text);
+            try {
+                if (autoCommit) {
+                    c.setAutoCommit(true);
+                } else {
+                    c.commit();
+                }
+                attempt = "not refused";
+            } catch (SQLException e) {
+                attempt = "refused " + e.getSQLState();
+            }
+            NotesSql.insert(c, text);
+        }
+        throw new IllegalStateException("addEndingTransactionThenFail: " + attempt);
+    }
+
+    /**
      * Inserts a note, then asks for a rollback without throwing: the caller sees a normal return
      * and the row is never committed.
      */

@@ -66,6 +66,18 @@ public class ExamplesResource {
     }
 
     @POST
+    @Path("notes/end-transaction")
+    public Response addEndingTransactionThenFail(@QueryParam("text") String text, @QueryParam("autocommit") boolean autoCommit)
+            throws SQLException {
+        try {
+            notes.addEndingTransactionThenFail(required("text", text), autoCommit);
+            throw new IllegalStateException("NotesBean.addEndingTransactionThenFail returned instead of failing");
+        } catch (EJBException e) {
+            return rolledBack(e);
+        }
+    }
+
+    @POST
     @Path("notes/rollback-only")
     public JsonObject addThenRollbackOnly(@QueryParam("text") String text) throws SQLException {
         notes.addThenRollbackOnly(required("text", text));
