@@ -94,6 +94,9 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     @Override
     public void tierDown(Tier tier, long stalledBeforeNanos) {
         boolean replaceable = otherCanServe(tier);
+        if (!replaceable && live.stream().anyMatch(c -> c.tier() == tier)) {
+            LOG.warning(Messages.keptOnDownTier(name(), tier.id().label()));
+        }
         for (PgTierManagedConnection connection : live) {
             if (connection.tier() == tier && (replaceable || connection.stalledBefore(waitedOut(stalledBeforeNanos)))) {
                 connection.abortForTierDown();

@@ -17,8 +17,10 @@ public record TierAttempt(TierId tier, Outcome outcome, String reason, SQLExcept
         implements Serializable {
 
     public enum Outcome {
-        /** Not tried: drained, marked down, or its known role cannot serve the purpose. */
+        /** Not tried: marked down, or its known role cannot serve the purpose. */
         EXCLUDED,
+        /** Not tried: drained by the operator; waiting does not bring it back. */
+        DRAINED,
         /** Not tried: the breaker refused. */
         BREAKER_REFUSED,
         /** Not tried: every slot of the tier's cap was taken. */
@@ -46,7 +48,7 @@ public record TierAttempt(TierId tier, Outcome outcome, String reason, SQLExcept
 
     /** Whether the tier said something that may pass if asked again soon (not a configuration refusal). */
     public boolean mayPass() {
-        return outcome != Outcome.REJECTED && !(outcome == Outcome.EXCLUDED && reason.equals(Messages.drained()));
+        return outcome != Outcome.REJECTED && outcome != Outcome.DRAINED;
     }
 
     static TierAttempt skipped(TierId tier, Outcome outcome, String reason) {

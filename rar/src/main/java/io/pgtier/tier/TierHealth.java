@@ -23,13 +23,14 @@ import java.util.function.LongSupplier;
  * tier, so a recovered tier that is the only one able to serve serves at once.
  *
  * <p>Thread-safety: {@code synchronized}; transitions are rare (faults, probes) and the hot path
- * reads {@link #state()} only: one volatile read, plus the clock during a probation.
+ * reads {@link #state()} only: one volatile read, plus the clock during a probation, never the lock.
  */
 public final class TierHealth {
 
     private final LongSupplier nanoClock;
     private volatile TierState state = TierState.UP;
-    private long probationSinceNanos;
+    /** When the current probation ends, by the clock; meaningful while {@code state} is PROBATION. */
+    private volatile long probationEndsNanos;
     private long failbackNanos;
 
     public TierHealth(LongSupplier nanoClock) {
@@ -43,7 +44,7 @@ public final class TierHealth {
      */
     public TierState state() {
         TierState now = state;
-        return now == TierState.PROBATION && probationRemainingNanos() == 0 ? TierState.UP : now;
+        return now == TierState.PROBATION && nanoClock.getAsLong() - probationEndsNanos >= 0 ? TierState.UP : now;
     }
 
     /** How long a recovered tier stays on probation; the longest any pool of the tier asked for. */
@@ -72,13 +73,13 @@ public final class TierHealth {
         if (failbackNanos == 0) {
             return moveTo(TierState.UP);
         }
-        probationSinceNanos = nanoClock.getAsLong();
+        probationEndsNanos = nanoClock.getAsLong() + failbackNanos;
         return moveTo(TierState.PROBATION);
     }
 
     /** Ends a probation whose time is over; {@code true} exactly once per recovery (the failback moment). */
     public synchronized boolean finishProbation() {
-        return state == TierState.PROBATION && nanoClock.getAsLong() - probationSinceNanos >= failbackNanos
+        return state == TierState.PROBATION && nanoClock.getAsLong() - probationEndsNanos >= 0
                 && moveTo(TierState.UP);
     }
 
@@ -87,7 +88,7 @@ public final class TierHealth {
         if (state != TierState.PROBATION) {
             return 0;
         }
-        return Math.max(0, failbackNanos - (nanoClock.getAsLong() - probationSinceNanos));
+        return Math.max(0, probationEndsNanos - nanoClock.getAsLong());
     }
 
     private boolean moveTo(TierState next) {

@@ -64,7 +64,10 @@ public final class TierWalk {
         TierSelector.Selection selection = selector.select(purpose);
         Map<TierId, TierAttempt> attempts = new EnumMap<>(TierId.class);
         for (Map.Entry<TierId, String> e : selection.excluded().entrySet()) {
-            attempts.put(e.getKey(), TierAttempt.skipped(e.getKey(), Outcome.EXCLUDED, e.getValue()));
+            boolean drained = selector.tiers().stream()
+                    .anyMatch(t -> t.id() == e.getKey() && t.state() == io.pgtier.api.TierState.DRAINED);
+            attempts.put(e.getKey(), TierAttempt.skipped(e.getKey(), drained ? Outcome.DRAINED : Outcome.EXCLUDED,
+                    e.getValue()));
         }
         List<Tier> trials = new ArrayList<>(selection.trials());
         for (Tier tier : selection.candidates()) {
@@ -177,7 +180,7 @@ public final class TierWalk {
     /** A trial that could not even start keeps what the tier's first turn found (its real reason). */
     private static void keepFirst(Map<TierId, TierAttempt> attempts, TierAttempt attempt) {
         attempts.merge(attempt.tier(), attempt, (first, later) -> first.outcome() == Outcome.EXCLUDED
-                || first.outcome() == Outcome.BREAKER_REFUSED ? first : later);
+                || first.outcome() == Outcome.DRAINED || first.outcome() == Outcome.BREAKER_REFUSED ? first : later);
     }
 
     private static <C> void abandon(Tier tier, Connector<C> connector, C connection) {

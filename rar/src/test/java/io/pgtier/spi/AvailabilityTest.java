@@ -68,14 +68,18 @@ class AvailabilityTest {
         PgTierResourceAdapter adapter = new PgTierResourceAdapter();
         try (TestPool pool = TestPool.start(adapter, factory); TestPool plain = TestPool.start(adapter, noWindow)) {
             route.reset();
-            CompletableFuture<Void> heal = CompletableFuture.runAsync(() -> sleep(1_500), work).thenRun(route::pass);
             SQLException withoutWindow = catchThrowableOfType(SQLException.class, plain::connection);
+            int before = route.acceptedConnections();
+            // The route comes back once the caller has tried it (and been reset) three times: it is riding through.
+            CompletableFuture<Void> heal = CompletableFuture.runAsync(() -> await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(5)).until(() -> route.acceptedConnections() - before >= 3), work)
+                    .thenRun(route::pass);
             long start = System.nanoTime();
             try (Connection c = pool.connection()) {
                 long healedAt = heal.isDone() ? System.nanoTime() : 0;
                 heal.get(10, TimeUnit.SECONDS);
                 assertThat(serverPort(c)).isEqualTo(server.port());
-                System.out.printf("[figures] brief reset: served %d ms after the call started (fault 1.5 s)%n",
+                System.out.printf("[figures] brief reset: served %d ms after the call started%n",
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 assertThat(healedAt).as("served only once the route was back").isNotZero();
             }
@@ -232,10 +236,19 @@ class AvailabilityTest {
             Tier tier = tier(pool, TierId.PRIMARY);
             assertThat(tier.tryReserve()).isTrue();
             assertThat(tier.tryReserve()).isTrue();
-            CompletableFuture<Void> destroyed = CompletableFuture.runAsync(() -> sleep(300), work).thenRun(tier::release);
-            try (Connection c = pool.connection()) {
-                assertThat(destroyed).as("served once a slot was free").isDone();
-                assertThat(serverPort(c)).isEqualTo(server.port());
+            CompletableFuture<Connection> caller = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return pool.connection();
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, work);
+            // The caller found the cap full and is waiting (backing off) rather than failing: now a slot frees up.
+            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> !caller.isDone() && waitingIn(PoolRuntime.class, "acquire"));
+            tier.release();
+            try (Connection c = caller.get(10, TimeUnit.SECONDS)) {
+                assertThat(serverPort(c)).as("served once a slot was free").isEqualTo(server.port());
             }
             tier.release();
         }
@@ -339,11 +352,10 @@ class AvailabilityTest {
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** Whether some thread is sleeping (a backoff) inside {@code type.method}. */
+    private static boolean waitingIn(Class<?> type, String method) {
+        return Thread.getAllStackTraces().entrySet().stream().anyMatch(e -> e.getKey().getState() == Thread.State.TIMED_WAITING
+                && java.util.Arrays.stream(e.getValue()).anyMatch(f -> f.getClassName().equals(type.getName())
+                        && f.getMethodName().equals(method)));
     }
 }
