@@ -21,6 +21,10 @@ import java.time.Instant;
  * @param failures        failed connection attempts on this tier since start
  * @param breakerRetryAt  when an {@code OPEN} breaker will let a trial through; {@code null} otherwise
  * @param probationEndsAt when a tier on {@code PROBATION} is back in walk order; {@code null} otherwise
+ * @param inDoubt         XA branches prepared in the tier's database and not yet committed or rolled
+ *                        back, as the last good probe saw them: the transaction manager's recovery
+ *                        resolves them; any that stay are holding locks
+ * @param oldestInDoubtAt when the oldest of those was prepared; {@code null} when there is none
  */
 public record TierStatus(
         TierId id,
@@ -35,5 +39,7 @@ public record TierStatus(
         long acquired,
         long failures,
         Instant breakerRetryAt,
-        Instant probationEndsAt) {
+        Instant probationEndsAt,
+        int inDoubt,
+        Instant oldestInDoubtAt) {
 }

@@ -29,6 +29,20 @@ public record PgPhysical(XAConnection xa, Connection logical, Connection session
         return connection.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor().getHostSpec().toString();
     }
 
+    /**
+     * Whether the server holds an open transaction on this session (work begun and not yet
+     * committed or rolled back, or a failed one), as pgjdbc tracks it from the server's replies:
+     * no round trip.
+     */
+    public boolean inTransaction() {
+        try {
+            return session.unwrap(org.postgresql.core.BaseConnection.class).getTransactionState()
+                    != org.postgresql.core.TransactionState.IDLE;
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Closes the session; never throws (the server may already be gone). */
     public void closeQuietly() {
         try {

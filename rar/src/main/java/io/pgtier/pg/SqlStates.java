@@ -24,6 +24,7 @@ public final class SqlStates {
     public static final String CONNECTION_FAILURE = "08006";
     public static final String CONNECTION_DOES_NOT_EXIST = "08003";
     public static final String READ_ONLY_TRANSACTION = "25006";
+    public static final String TRANSACTION_RESOLUTION_UNKNOWN = "08007";
 
     private SqlStates() {
     }
@@ -34,6 +35,23 @@ public final class SqlStates {
                 return true;
             }
             if (t instanceof SQLException sql && isFatalState(sql.getSQLState(), purpose)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a commit that failed this way may still have committed: the connection broke while the
+     * commit was on its way or its answer was (an I/O error, 08006). A server that answered with an
+     * error, or a connection already closed before the commit was sent (08003), leaves no doubt.
+     */
+    public static boolean outcomeUnknown(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && CONNECTION_FAILURE.equals(sql.getSQLState())) {
                 return true;
             }
         }

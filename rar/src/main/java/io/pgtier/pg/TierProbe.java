@@ -19,10 +19,12 @@ public final class TierProbe {
      * What a probe saw: the role, a standby's unreplayed WAL in bytes (0 on a writable server), how
      * long it took, which server answered ({@code host:port} as the driver reached it: a URL may list
      * several), and when that server's current run began — by its clock (to compare two probes
-     * exactly) and by ours (to compare with when our sessions were opened).
+     * exactly) and by ours (to compare with when our sessions were opened); and the XA branches
+     * prepared in the tier's database and not yet committed or rolled back (in doubt), with when
+     * the oldest was prepared, by our clock (0 when none).
      */
     public record Result(Role role, long lagBytes, long latencyMicros, String server, long runStartMillis,
-                         long runStartLocalMillis) {
+                         long runStartLocalMillis, int inDoubt, long oldestInDoubtLocalMillis) {
     }
 
     private static final String QUERY = "SELECT pg_is_in_recovery() OR current_setting('default_transaction_read_only')::bool,"
@@ -36,7 +38,11 @@ public final class TierProbe {
             // superuser) can read it; others fall back to the postmaster's start, which misses a re-init.
             + " (extract(epoch FROM COALESCE((SELECT backend_start FROM pg_stat_activity WHERE backend_type = 'checkpointer'),"
             + " pg_postmaster_start_time())) * 1000)::bigint,"
-            + " (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+            + " (extract(epoch FROM clock_timestamp()) * 1000)::bigint,"
+            // In-doubt XA branches: only those of the tier's database, the ones recover() can see.
+            + " (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database())::int,"
+            + " (SELECT COALESCE((extract(epoch FROM min(prepared)) * 1000)::bigint, 0) FROM pg_prepared_xacts"
+            + " WHERE database = current_database())";
 
     private final PGSimpleDataSource source = new PGSimpleDataSource();
 
@@ -63,8 +69,9 @@ public final class TierProbe {
             Role role = rs.getBoolean(1) ? Role.STANDBY : Role.WRITABLE;
             long runStart = rs.getLong(3);
             long serverAhead = rs.getLong(4) - localNow;
+            long oldestInDoubt = rs.getLong(6);
             return new Result(role, rs.getLong(2), (System.nanoTime() - start) / 1_000, PgPhysical.serverOf(c),
-                    runStart, runStart - serverAhead);
+                    runStart, runStart - serverAhead, rs.getInt(5), oldestInDoubt == 0 ? 0 : oldestInDoubt - serverAhead);
         }
     }
 }

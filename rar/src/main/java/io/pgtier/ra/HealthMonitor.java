@@ -247,6 +247,7 @@ public final class HealthMonitor {
         }
         tier.recordLag(result.lagBytes());
         tier.recordProbeLatency(result.latencyMicros());
+        tier.recordInDoubt(result.inDoubt(), result.oldestInDoubtLocalMillis());
         p.fastBackoffNanos = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
         p.configProblemReported = null;
         Long previousRun = p.runStarts.put(result.server(), result.runStartMillis());

@@ -85,7 +85,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             transactions = context.getTransactionSynchronizationRegistry();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "pgtier: no TransactionSynchronizationRegistry from the container;"
-                    + " fatal errors will not mark transactions rollback-only", e);
+                    + " its pools refuse to take part in transactions (PGT-221)", e);
         }
         WorkManager work = context.getWorkManager();
         monitor = new HealthMonitor(tiers, probe -> schedule(work, probe), probeTimeout, failures, new TierDownListener() {
@@ -232,6 +232,14 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     /** The container's registry, or {@code null} outside a container (or before {@code start}). */
     public TransactionSynchronizationRegistry transactions() {
         return transactions;
+    }
+
+    /**
+     * The registry for a container whose {@link BootstrapContext} gives none (and for tests that
+     * drive the adapter without one): without it no pool takes part in a transaction.
+     */
+    public void useTransactionSynchronizationRegistry(TransactionSynchronizationRegistry registry) {
+        this.transactions = registry;
     }
 
     @Override

@@ -1,34 +1,56 @@
 package io.pgtier.spi;
 
+import io.pgtier.api.TierId;
+import io.pgtier.api.TieredConnection;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Executor;
-import io.pgtier.api.TierId;
-import io.pgtier.api.TieredConnection;
 import org.postgresql.PGConnection;
 
 /**
  * What a bean holds: a {@link Connection} that knows only its managed connection and whether it is
  * closed (the HikariCP {@code ProxyConnection} / IronJacamar {@code WrappedConnection} shape).
  *
- * <p>Every method checks the handle first and fails with 08003 and a clear message once it is
- * closed — never a {@code NullPointerException}. {@link #close()} is idempotent and hands the
- * handle back to its managed connection, which tells the container. Statements made through the
- * handle are tracked and closed with it, so a bean that forgets one does not leave a server-side
- * portal on a pooled session.
- *
- * <p>The container may move a handle to another managed connection of the same factory
- * ({@code associateConnection}, to share a local transaction): {@link #reassign} is how it follows.
+ * <ul>
+ *   <li><b>Closed.</b> {@link #close()} is one compare-and-set: of a bean's {@code close()} and the
+ *       container's end-of-transaction cleanup on another thread (a transaction timeout), exactly
+ *       one hands the handle back. Every later call fails with 08003 and a clear message, never a
+ *       {@code NullPointerException}.</li>
+ *   <li><b>The container's transaction.</b> While it owns the session (a local transaction or an
+ *       XA branch), {@code commit}, {@code rollback} and {@code setAutoCommit(true)} are refused
+ *       with 2D000; savepoints stay allowed.</li>
+ *   <li><b>Session state.</b> What a bean changes beyond its transaction is recorded in the managed
+ *       connection's {@link SessionReset} before it changes, so the return undoes exactly that.</li>
+ *   <li><b>Statements</b> are bound to the session they were made on ({@link JdbcProxy}) and are
+ *       closed with the handle, or when the container moves it to another managed connection
+ *       ({@link #reassign}).</li>
+ * </ul>
  */
 final class ConnectionHandle extends DelegatingConnection implements TieredConnection {
 
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(ConnectionHandle.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private volatile PgTierManagedConnection owner;
+    @SuppressWarnings("unused") // through CLOSED
     private volatile boolean closed;
     private volatile Object transaction;
     private volatile AcquisitionSite acquiredAt;
@@ -42,8 +64,10 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         return owner;
     }
 
+    /** The container moved this handle: statements made on the old session are closed, not carried over. */
     void reassign(PgTierManagedConnection newOwner) {
         this.owner = newOwner;
+        closeStatements();
     }
 
     /** This handle was created inside a container transaction, at {@code site} if recorded: it is closed when that ends. */
@@ -72,14 +96,6 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     }
 
     @Override
-    void refuseInsideContainerTransaction(String action) throws SQLException {
-        PgTierManagedConnection current = owner;
-        if (current != null && current.inContainerTransaction()) {
-            throw new SQLException(Messages.containerOwnsTransaction(current.pool().name(), action), "2D000");
-        }
-    }
-
-    @Override
     SQLException onError(SQLException e) {
         PgTierManagedConnection current = owner;
         if (current != null) {
@@ -88,150 +104,196 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         return e;
     }
 
-    // ---- statements: wrapped so their errors are classified and getConnection() gives this handle
+    private PgTierManagedConnection open() throws SQLException {
+        PgTierManagedConnection current = owner;
+        if (closed || current == null) {
+            throw new SQLException(Messages.handleClosed(), "08003");
+        }
+        return current;
+    }
+
+    // ---- the container's transaction
+
+    private void refuseInsideContainerTransaction(PgTierManagedConnection current, String action) throws SQLException {
+        if (current.inContainerTransaction()) {
+            throw new SQLException(Messages.containerOwnsTransaction(current.pool().name(), action), "2D000");
+        }
+    }
 
     @Override
-    public Statement createStatement() throws SQLException {
+    public void commit() throws SQLException {
+        PgTierManagedConnection current = open();
+        refuseInsideContainerTransaction(current, "commit()");
+        current.commitForBean();
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        refuseInsideContainerTransaction(open(), "rollback()");
+        run(Connection::rollback);
+    }
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        if (autoCommit) {
+            refuseInsideContainerTransaction(open(), "setAutoCommit(true)");
+        }
+        run(c -> c.setAutoCommit(autoCommit));
+    }
+
+    // ---- session state the managed connection resets before the next bean
+
+    private void touch(int what) throws SQLException {
+        PgTierManagedConnection current = open();
         try {
-            return JdbcProxy.statement(this, Statement.class, delegate().createStatement());
+            current.reset().touch(what, current.session());
         } catch (SQLException e) {
             throw onError(e);
         }
     }
 
+    /** Marks the session for an SQL reset when {@code sql} may change it (see {@link SessionSql}). */
+    void sqlSent(PgTierManagedConnection on, String sql) throws SQLException {
+        if (SessionSql.changesSession(sql)) {
+            on.reset().touch(SessionReset.SQL, on.session());
+        }
+    }
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        touch(SessionReset.SQL);
+        run(c -> c.setTransactionIsolation(level));
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        touch(SessionReset.SQL);
+        run(c -> c.setSchema(schema));
+    }
+
+    @Override
+    public void setHoldability(int holdability) throws SQLException {
+        touch(SessionReset.HOLDABILITY);
+        run(c -> c.setHoldability(holdability));
+    }
+
+    @Override
+    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        touch(SessionReset.NETWORK_TIMEOUT);
+        run(c -> c.setNetworkTimeout(executor, milliseconds));
+    }
+
+    @Override
+    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+        touch(SessionReset.TYPE_MAP);
+        run(c -> c.setTypeMap(map));
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        clientInfo(c -> c.setClientInfo(name, value));
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        clientInfo(c -> c.setClientInfo(properties));
+    }
+
+    private void clientInfo(SqlRun change) throws SQLClientInfoException {
+        try {
+            touch(SessionReset.CLIENT_INFO);
+            run(change);
+        } catch (SQLClientInfoException e) {
+            throw e;
+        } catch (SQLException e) {
+            throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), e.getErrorCode(), Map.of(), e);
+        }
+    }
+
+    // ---- statements: bound to this session, errors classified, getConnection() gives this handle
+
+    private <T extends Statement> T statement(Class<T> type, String sql, SqlCall<T> create) throws SQLException {
+        PgTierManagedConnection on = open();
+        T made = call(create);
+        sqlSent(on, sql);
+        T proxy = JdbcProxy.statement(this, on, type, made);
+        synchronized (this) {
+            statements.add(proxy);
+        }
+        return proxy;
+    }
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        return statement(Statement.class, null, Connection::createStatement);
+    }
+
     @Override
     public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
-        try {
-            return JdbcProxy.statement(this, Statement.class, delegate().createStatement(resultSetType, resultSetConcurrency));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(Statement.class, null, c -> c.createStatement(resultSetType, resultSetConcurrency));
     }
 
     @Override
     public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability)
             throws SQLException {
-        try {
-            return JdbcProxy.statement(this, Statement.class,
-                    delegate().createStatement(resultSetType, resultSetConcurrency, resultSetHoldability));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(Statement.class, null,
+                c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql) throws SQLException {
-        try {
-            return JdbcProxy.statement(this, PreparedStatement.class, delegate().prepareStatement(sql));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(PreparedStatement.class, sql, c -> c.prepareStatement(sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
-        try {
-            return JdbcProxy.statement(this, PreparedStatement.class, delegate().prepareStatement(sql, autoGeneratedKeys));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(PreparedStatement.class, sql, c -> c.prepareStatement(sql, autoGeneratedKeys));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
-        try {
-            return JdbcProxy.statement(this, PreparedStatement.class, delegate().prepareStatement(sql, columnIndexes));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(PreparedStatement.class, sql, c -> c.prepareStatement(sql, columnIndexes));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
-        try {
-            return JdbcProxy.statement(this, PreparedStatement.class, delegate().prepareStatement(sql, columnNames));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(PreparedStatement.class, sql, c -> c.prepareStatement(sql, columnNames));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency)
             throws SQLException {
-        try {
-            return JdbcProxy.statement(this, PreparedStatement.class,
-                    delegate().prepareStatement(sql, resultSetType, resultSetConcurrency));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(PreparedStatement.class, sql, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency,
             int resultSetHoldability) throws SQLException {
-        try {
-            return JdbcProxy.statement(this, PreparedStatement.class,
-                    delegate().prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(PreparedStatement.class, sql,
+                c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
     }
 
     @Override
     public CallableStatement prepareCall(String sql) throws SQLException {
-        try {
-            return JdbcProxy.statement(this, CallableStatement.class, delegate().prepareCall(sql));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(CallableStatement.class, sql, c -> c.prepareCall(sql));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
-        try {
-            return JdbcProxy.statement(this, CallableStatement.class,
-                    delegate().prepareCall(sql, resultSetType, resultSetConcurrency));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(CallableStatement.class, sql, c -> c.prepareCall(sql, resultSetType, resultSetConcurrency));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency,
             int resultSetHoldability) throws SQLException {
-        try {
-            return JdbcProxy.statement(this, CallableStatement.class,
-                    delegate().prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
-        } catch (SQLException e) {
-            throw onError(e);
-        }
+        return statement(CallableStatement.class, sql,
+                c -> c.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
     }
 
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
-        try {
-            return JdbcProxy.wrap(this, DatabaseMetaData.class, delegate().getMetaData(), null);
-        } catch (SQLException e) {
-            throw onError(e);
-        }
-    }
-
-    // ---- session settings the managed connection must reset before the next bean
-
-    @Override
-    public void setTransactionIsolation(int level) throws SQLException {
-        super.setTransactionIsolation(level);
-        owner.sessionChanged();
-    }
-
-    @Override
-    public void setSchema(String schema) throws SQLException {
-        super.setSchema(schema);
-        owner.sessionChanged();
-    }
-
-    synchronized void track(Statement statement) {
-        statements.add(statement);
+        PgTierManagedConnection on = open();
+        return JdbcProxy.wrap(this, on, DatabaseMetaData.class, call(Connection::getMetaData), null);
     }
 
     synchronized void untrack(Statement statement) {
@@ -240,27 +302,40 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
 
     // ---- lifecycle
 
-    /** Closes the handle and returns it to its managed connection; a second call does nothing. */
+    /** Closes the handle and returns it to its managed connection; of concurrent calls, one does. */
     @Override
     public void close() throws SQLException {
-        if (closed) {
-            return;
-        }
-        PgTierManagedConnection current = owner;
-        invalidate();
+        PgTierManagedConnection current = closeOnce();
         if (current != null) {
             current.handleClosed(this, false);
         }
     }
 
+    /**
+     * Closes the handle without telling its managed connection, and says whether this call was the
+     * one that closed it: the owner it had then, or {@code null} when it was already closed.
+     */
+    PgTierManagedConnection closeOnce() {
+        if (!CLOSED.compareAndSet(this, false, true)) {
+            return null;
+        }
+        PgTierManagedConnection current = owner;
+        closeStatements();
+        owner = null;
+        return current;
+    }
+
     /** Closes the handle without telling anyone: the managed connection is cleaning up or going away. */
     void invalidate() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+        closeOnce();
+    }
+
+    private void closeStatements() {
         List<Statement> open;
         synchronized (this) {
+            if (statements.isEmpty()) {
+                return;
+            }
             open = new ArrayList<>(statements);
             statements.clear();
         }
@@ -271,7 +346,6 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
                 // A statement of a dead session cannot be closed any better.
             }
         }
-        owner = null;
     }
 
     @Override
@@ -302,7 +376,8 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
 
     /**
      * {@code unwrap(PGConnection.class)} gives the driver's API (COPY, LISTEN/NOTIFY, large objects)
-     * through a proxy that has no {@code close()}: the bean cannot end the pool's session.
+     * through a proxy that has no {@code close()}: the bean cannot end the pool's session. The
+     * driver's settings it can change there are reset on return.
      */
     @Override
     public <T> T unwrap(Class<T> type) throws SQLException {
@@ -310,7 +385,9 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
             return type.cast(this);
         }
         if (type == PGConnection.class) {
-            return type.cast(JdbcProxy.wrap(this, PGConnection.class, delegate().unwrap(PGConnection.class), null));
+            PgTierManagedConnection on = open();
+            touch(SessionReset.DRIVER);
+            return type.cast(JdbcProxy.wrap(this, on, PGConnection.class, call(c -> c.unwrap(PGConnection.class)), null));
         }
         throw new SQLException(Messages.cannotUnwrap(type), "0A000");
     }

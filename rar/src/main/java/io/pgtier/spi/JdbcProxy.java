@@ -22,7 +22,10 @@ import java.util.Set;
  *       like one in {@code commit});</li>
  *   <li>no path leads back to the physical connection: {@code getConnection()} answers the handle,
  *       {@code getStatement()} the wrapped statement, so a bean cannot close the pool's connection
- *       behind its back.</li>
+ *       behind its back;</li>
+ *   <li>each is bound to the managed connection whose session made it: its errors are charged
+ *       there, and once the container has moved the handle to another session it refuses to run
+ *       (55000) rather than run on a session that may now serve another bean.</li>
  * </ul>
  * A dynamic proxy (as pgjdbc's own {@code PGPooledConnection} does) rather than hand-written
  * wrappers of five JDBC interfaces and their hundreds of methods.
@@ -33,25 +36,26 @@ final class JdbcProxy implements InvocationHandler {
             Statement.class, PreparedStatement.class, CallableStatement.class, ResultSet.class, DatabaseMetaData.class);
 
     private final ConnectionHandle handle;
+    private final PgTierManagedConnection session;
     private final Object target;
     private final Object parent;
 
-    private JdbcProxy(ConnectionHandle handle, Object target, Object parent) {
+    private JdbcProxy(ConnectionHandle handle, PgTierManagedConnection session, Object target, Object parent) {
         this.handle = handle;
+        this.session = session;
         this.target = target;
         this.parent = parent;
     }
 
-    /** A statement of this handle; tracked so closing the handle closes it. */
-    static <T extends Statement> T statement(ConnectionHandle handle, Class<T> type, T target) {
-        T proxy = wrap(handle, type, target, null);
-        handle.track(proxy);
-        return proxy;
+    /** A statement made through {@code handle} on the session of {@code session}. */
+    static <T extends Statement> T statement(ConnectionHandle handle, PgTierManagedConnection session, Class<T> type,
+            T target) {
+        return wrap(handle, session, type, target, null);
     }
 
-    static <T> T wrap(ConnectionHandle handle, Class<T> type, T target, Object parent) {
+    static <T> T wrap(ConnectionHandle handle, PgTierManagedConnection session, Class<T> type, T target, Object parent) {
         Object proxy = Proxy.newProxyInstance(JdbcProxy.class.getClassLoader(), new Class<?>[] {type},
-                new JdbcProxy(handle, target, parent));
+                new JdbcProxy(handle, session, target, parent));
         return type.cast(proxy);
     }
 
@@ -79,8 +83,16 @@ final class JdbcProxy implements InvocationHandler {
             default:
                 break;
         }
+        boolean statement = target instanceof Statement;
+        if (handle.owner() != session && !handle.isClosed() && !name.equals("close") && !name.equals("isClosed")) {
+            throw new SQLException(Messages.statementOfOtherSession(session.pool().name()), "55000");
+        }
         // A statement's execution is what blocks on a hung server: the monitor watches for one that does not return.
-        PgTierManagedConnection executing = target instanceof Statement && name.startsWith("execute") ? handle.owner() : null;
+        PgTierManagedConnection executing = statement && name.startsWith("execute") ? session : null;
+        if (statement && args != null && args.length > 0 && args[0] instanceof String sql
+                && (executing != null || name.equals("addBatch"))) {
+            handle.sqlSent(session, sql);
+        }
         Object result;
         try {
             if (executing != null) {
@@ -89,7 +101,10 @@ final class JdbcProxy implements InvocationHandler {
             result = method.invoke(target, args);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
-            throw cause instanceof SQLException sql ? handle.onError(sql) : cause;
+            if (cause instanceof SQLException sql) {
+                session.onError(sql);
+            }
+            throw cause;
         } finally {
             if (executing != null) {
                 executing.executionEnded();
@@ -107,6 +122,6 @@ final class JdbcProxy implements InvocationHandler {
 
     @SuppressWarnings("unchecked")
     private <T> T wrapResult(Class<T> type, Object result, Object creator) {
-        return wrap(handle, type, (T) result, creator);
+        return wrap(handle, session, type, (T) result, creator);
     }
 }

@@ -88,6 +88,47 @@ final class Messages {
                 + " and ends it (savepoints are allowed; mark the transaction rollback-only to undo it)";
     }
 
+    static String statementOfOtherSession(String pool) {
+        return "PGT-218 pgtier[" + pool + "] this statement belongs to a session the connection no longer holds:"
+                + " the container moved the connection to another session; create the statement again";
+    }
+
+    static String uncommittedWorkMoved(String pool, String tier) {
+        return "PGT-219 pgtier[" + pool + "] cannot move this connection to another session: its session on tier "
+                + tier + " holds uncommitted work; commit or roll it back first";
+    }
+
+    static String commitOutcomeUnknown(String pool, String tier, String action, java.sql.SQLException e) {
+        return "PGT-220 pgtier[" + pool + "] " + action + " on tier " + tier + " lost the connection: the outcome is"
+                + " unknown (the server may have committed); check before retrying (" + e.getSQLState() + " "
+                + firstLine(e.getMessage()) + ")";
+    }
+
+    static String noTransactionRegistry(String pool) {
+        return "PGT-221 pgtier[" + pool + "] cannot take part in a transaction: the container gave the adapter no"
+                + " TransactionSynchronizationRegistry, so a fatal error could not mark it rollback-only";
+    }
+
+    static String rollbackOnlyFailed(String pool, String tier) {
+        return "PGT-222 pgtier[" + pool + "] could not mark the transaction rollback-only after a fatal error on tier "
+                + tier + ": the connection is ended and this pool refuses further work in that transaction";
+    }
+
+    static String transactionDoomed(String pool) {
+        return "PGT-223 pgtier[" + pool + "] refused: this transaction lost a connection to a fatal error and could not"
+                + " be marked rollback-only; it must end";
+    }
+
+    static String abandonedLocalTransaction(String pool, String tier) {
+        return "PGT-224 pgtier[" + pool + "] a local transaction on tier " + tier + " was still open when the container"
+                + " returned the connection: rolled back";
+    }
+
+    static String endedWhileExecuting(String pool, String tier) {
+        return "PGT-225 pgtier[" + pool + "] the transaction ended while a statement still ran on tier " + tier
+                + ": the session is ended, not returned to the pool";
+    }
+
     static String firstLine(String text) {
         if (text == null) {
             return "";

@@ -10,7 +10,9 @@ import java.sql.SQLException;
  * The container's local transaction on one session: {@code begin} turns autocommit off,
  * {@code commit} / {@code rollback} end it and turn autocommit back on. PostgreSQL has no nested
  * transactions, so a second {@code begin} is refused; a commit on a dead session reports the
- * server's error (and the session is ended by the error event), never silent success.
+ * server's error (and the session is ended by the error event), never silent success: 08007 when
+ * the connection broke with the commit under way, so nobody retries it blindly. Without a
+ * transaction registry the pool takes part in no transaction ({@link PoolTransactions}).
  */
 final class PgLocalTransaction implements LocalTransaction {
 
@@ -33,6 +35,7 @@ final class PgLocalTransaction implements LocalTransaction {
         }
         Connection c = owner.logical();
         try {
+            owner.pool().transactions().requireTransactionRegistry();
             if (!owner.session().getAutoCommit()) {
                 throw new LocalTransactionException(Messages.applicationTransactionOpen(pool));
             }
@@ -77,11 +80,24 @@ final class PgLocalTransaction implements LocalTransaction {
         }
     }
 
+    /**
+     * The container returned the connection with its transaction still open: forgotten here, and
+     * rolled back with the rest of the session's state. Whether there was one.
+     */
+    boolean abandon() {
+        boolean was = active;
+        active = false;
+        return was;
+    }
+
     private LocalTransactionException failure(String action, SQLException e) {
         owner.onError(e);
-        LocalTransactionException failure = new LocalTransactionException(
-                Messages.transactionFailed(owner.pool().name(), owner.tier().id().label(), action, e), e.getSQLState());
-        failure.initCause(e);
+        SQLException reported = action.equals("commit") ? owner.outcomeOf("commit", e) : e;
+        String message = reported == e
+                ? Messages.transactionFailed(owner.pool().name(), owner.tier().id().label(), action, e)
+                : reported.getMessage();
+        LocalTransactionException failure = new LocalTransactionException(message, reported.getSQLState());
+        failure.initCause(reported);
         return failure;
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.security.auth.Subject;
@@ -44,11 +45,9 @@ import javax.transaction.xa.XAResource;
  * handle is closed outside a transaction it is returned with {@code CONNECTION_ERROR_OCCURRED}
  * instead of {@code CONNECTION_CLOSED}, which ends it.
  *
- * <p><b>Container-scoped cleanup.</b> A handle created inside a JTA transaction is closed for the
- * bean when that transaction completes, if the bean forgot: an interposed {@code Synchronization}
- * (registered once per transaction) closes it, counts and logs the leak with where it was acquired,
- * and fires {@code CONNECTION_CLOSED} so the container gets the connection back. Handles obtained
- * outside a transaction may legally be kept across transactions and are left alone.
+ * <p><b>State.</b> Its life is a {@link Lifecycle}; what a bean changed on the session is undone by
+ * {@link SessionReset} before the next bean; the handles a bean left open in a transaction are
+ * closed by {@link TransactionCleanup}; the XA branch is watched by {@link PgXAResource}.
  */
 final class PgTierManagedConnection implements ManagedConnection {
 
@@ -64,11 +63,11 @@ final class PgTierManagedConnection implements ManagedConnection {
     private final Set<ConnectionHandle> handles = ConcurrentHashMap.newKeySet();
     private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
     private final PgLocalTransaction localTransaction;
-    private final AtomicBoolean destroyed = new AtomicBoolean();
+    private final SessionReset reset = new SessionReset();
+    private final TransactionCleanup transactionCleanup = new TransactionCleanup(this);
+    private final AtomicReference<Lifecycle> life = Lifecycle.start();
     private final AtomicBoolean slotReleased = new AtomicBoolean();
-    private volatile boolean broken;
-    private volatile boolean sessionChanged;
-    private volatile Object watchedTransaction;
+    private volatile PgXAResource xaResource;
     private PrintWriter logWriter;
 
     PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
@@ -154,65 +153,52 @@ final class PgTierManagedConnection implements ManagedConnection {
     @Override
     public Object getConnection(Subject subject, ConnectionRequestInfo info) throws ResourceException {
         ConnectionHandle handle = new ConnectionHandle(this);
+        transactionCleanup.enter(handle);
         handles.add(handle);
         pool.recordCheckout(tier);
-        if (pool.closesLeaksAtCompletion()) {
-            Object transaction = pool.transactionKey();
-            if (transaction != null) {
-                handle.enteredTransaction(transaction, pool.recordsAcquisitionSite() ? AcquisitionSite.capture() : null);
-                watch(transaction);
-            }
-        }
         return handle;
     }
 
-    /** Registers the end-of-transaction cleanup once per transaction this connection takes part in. */
-    private void watch(Object transaction) {
-        if (transaction == watchedTransaction) {
-            return;
-        }
-        watchedTransaction = transaction;
-        pool.afterCompletion(new jakarta.transaction.Synchronization() {
-            @Override
-            public void beforeCompletion() {
-                // nothing: the bean may still use its connection until the transaction ends
-            }
-
-            @Override
-            public void afterCompletion(int status) {
-                transactionEnded(transaction);
-            }
-        });
+    Set<ConnectionHandle> handles() {
+        return handles;
     }
 
-    /**
-     * The transaction this connection took part in has ended: closes the handles of it the bean
-     * left open, handing the connection back, and retires the connection now if it became due while
-     * the transaction still needed it (failback, drain, lifetime).
-     */
-    void transactionEnded(Object transaction) {
-        if (watchedTransaction == transaction) {
-            watchedTransaction = null;
-        }
-        boolean closedHere = false;
-        for (ConnectionHandle handle : handles) {
-            if (handle.transaction() == transaction && !handle.isClosed()) {
-                pool.recordLeak();
-                LOG.warning(Messages.leakClosed(pool.name(), tier.id().label(), handle.acquiredAt()));
-                handle.invalidate();
-                handleClosed(handle, true);
-                closedHere = true;
-            }
-        }
-        if (!closedHere && handles.isEmpty() && !isUsable() && !broken) {
+    SessionReset reset() {
+        return reset;
+    }
+
+    /** For {@link TransactionCleanup}: the transaction ended and no handle was left; retire now if due. */
+    void retireIfDue() {
+        if (handles.isEmpty() && !isUsable() && life.get() == Lifecycle.OPEN) {
             fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, null,
                     new SQLException(Messages.retired(pool.name(), tier.id().label(), retireReason()), "08003"));
         }
     }
 
     /**
+     * The transaction ended while a statement of a leaked handle still runs (a timeout on another
+     * thread): the session is ended, so the statement fails and no other bean gets the session.
+     */
+    void endWhileExecuting(ConnectionHandle handle) {
+        handles.remove(handle);
+        if (!Lifecycle.markBroken(life)) {
+            return;
+        }
+        fitness.markAborted();
+        try {
+            physical.logical().abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.FINE, "pgtier: abort of a session whose transaction ended", e);
+        }
+        fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, handle,
+                new SQLException(Messages.endedWhileExecuting(pool.name(), tier.id().label()), "08003"));
+    }
+
+    /**
      * Payara moves handles between managed connections of one pool to share a local transaction:
-     * any pgtier handle of the same pool is accepted, and every structure follows it.
+     * any pgtier handle of the same pool is accepted, and every structure follows it. A handle
+     * whose session holds uncommitted work is refused: moving it would leave that work behind, or
+     * split one transaction over two sessions, silently.
      */
     @Override
     public void associateConnection(Object connection) throws ResourceException {
@@ -227,12 +213,15 @@ final class PgTierManagedConnection implements ManagedConnection {
             throw new ResourceException(Messages.foreignHandle(connection));
         }
         if (previous != null) {
+            if (previous.physical.inTransaction()) {
+                throw new ResourceException(Messages.uncommittedWorkMoved(pool.name(), previous.tier.id().label()));
+            }
             previous.handles.remove(handle);
         }
         handle.reassign(this);
         handles.add(handle);
         if (handle.transaction() != null) {
-            watch(handle.transaction());
+            transactionCleanup.watch(handle.transaction());
         }
     }
 
@@ -243,8 +232,8 @@ final class PgTierManagedConnection implements ManagedConnection {
     void handleClosed(ConnectionHandle handle, boolean transactionOver) {
         handles.remove(handle);
         if (handles.isEmpty() && !isUsable()) {
-            Object transaction = transactionOver ? null : pool.transactionKey();
-            if (transaction == null && !localTransaction.isActive()) {
+            Object transaction = transactionOver ? null : pool.transactions().key();
+            if (transaction == null && !inContainerTransaction()) {
                 LOG.fine(() -> Messages.retired(pool.name(), tier.id().label(), retireReason()));
                 fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, handle,
                         new SQLException(Messages.retired(pool.name(), tier.id().label(), retireReason()), "08003"));
@@ -252,35 +241,52 @@ final class PgTierManagedConnection implements ManagedConnection {
             }
             if (transaction != null) {
                 // The transaction still needs this connection: retire it when the transaction ends.
-                watch(transaction);
+                transactionCleanup.watch(transaction);
             }
         }
         fire(ConnectionEvent.CONNECTION_CLOSED, handle, null);
     }
 
     /**
-     * Whether the container's local transaction owns the session now: begun by the container, not
-     * yet committed or rolled back by it. (An XA branch is guarded by pgjdbc's own XA connection,
-     * which refuses commit, rollback and autocommit while the branch is active.)
+     * Whether the container's transaction owns the session now: a local transaction it began and
+     * has not ended, or an XA branch between {@code start} and {@code end}.
      */
     boolean inContainerTransaction() {
-        return localTransaction.isActive();
+        PgXAResource xa = xaResource;
+        return localTransaction.isActive() || xa != null && xa.branchActive();
     }
 
-    void sessionChanged() {
-        sessionChanged = true;
+    /** A bean's own {@code commit()}, outside the container's transaction: watched, and 08007 when its outcome is unknown. */
+    void commitForBean() throws SQLException {
+        executionStarted();
+        try {
+            physical.logical().commit();
+        } catch (SQLException e) {
+            onError(e);
+            throw outcomeOf("commit()", e);
+        } finally {
+            executionEnded();
+        }
+    }
+
+    /** {@code e} from a commit, or 08007 when the connection broke with the commit under way. */
+    SQLException outcomeOf(String action, SQLException e) {
+        if (!SqlStates.outcomeUnknown(e)) {
+            return e;
+        }
+        return new SQLException(Messages.commitOutcomeUnknown(pool.name(), tier.id().label(), action, e),
+                SqlStates.TRANSACTION_RESOLUTION_UNKNOWN, e);
     }
 
     // ---- errors
 
     /** The one place an error is judged; fires the error event on the calling thread when fatal. */
     void onError(SQLException e) {
-        if (broken || !pool.isFatal(e)) {
+        if (life.get() != Lifecycle.OPEN || !pool.isFatal(e) || !Lifecycle.markBroken(life)) {
             return;
         }
-        broken = true;
         pool.onFatal(tier, e);
-        pool.markRollbackOnly();
+        pool.transactions().markRollbackOnly(tier.id().label());
         LOG.log(Level.WARNING, "pgtier[{0}] connection on tier {1} ended by {2} {3}",
                 new Object[] {pool.name(), tier.id().label(), e.getSQLState(), Messages.firstLine(e.getMessage())});
         fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, null, e);
@@ -322,16 +328,16 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     private String retireReason() {
-        return fitness.retireReason(broken || destroyed.get(), physical.session());
+        return fitness.retireReason(life.get() != Lifecycle.OPEN, physical.session());
     }
 
 
     // ---- lifecycle
 
     /**
-     * Back to the pool: handles are invalidated and session state a bean may have changed is reset,
-     * so the next bean gets a clean session. Autocommit and read-only are cached by pgjdbc (no round
-     * trip); the rest is reset only when a handle changed it.
+     * Back to the pool: handles are invalidated and the session is put back as it was handed out
+     * ({@link SessionReset}). A local transaction the container began and never ended is rolled
+     * back, never passed on to the next bean.
      */
     @Override
     public void cleanup() throws ResourceException {
@@ -339,29 +345,17 @@ final class PgTierManagedConnection implements ManagedConnection {
             handle.invalidate();
         }
         handles.clear();
-        if (broken || localTransaction.isActive()) {
+        if (life.get() != Lifecycle.OPEN) {
             return;
         }
-        Connection c = physical.logical();
-        Connection state = physical.session();
         try {
-            if (!state.getAutoCommit()) {
-                c.rollback();
-                c.setAutoCommit(true);
+            if (localTransaction.abandon()) {
+                LOG.warning(Messages.abandonedLocalTransaction(pool.name(), tier.id().label()));
             }
-            if (state.isReadOnly()) {
-                c.setReadOnly(false);
-            }
-            if (sessionChanged) {
-                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-                try (var s = c.createStatement()) {
-                    s.execute("RESET ALL");
-                }
-                sessionChanged = false;
-            }
+            reset.restore(physical.logical(), physical.session());
         } catch (SQLException e) {
             onError(e);
-            if (!broken) {
+            if (life.get() == Lifecycle.OPEN) {
                 throw new ResourceException(Messages.firstLine(e.getMessage()), e);
             }
         }
@@ -369,7 +363,7 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     @Override
     public void destroy() {
-        if (!destroyed.compareAndSet(false, true)) {
+        if (!Lifecycle.markDestroyed(life)) {
             return;
         }
         for (ConnectionHandle handle : handles) {
@@ -382,7 +376,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     boolean isDestroyed() {
-        return destroyed.get();
+        return life.get() == Lifecycle.DESTROYED;
     }
 
     long ageMillis() {
@@ -393,8 +387,14 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     @Override
     public XAResource getXAResource() throws ResourceException {
+        PgXAResource xa = xaResource;
+        if (xa != null) {
+            return xa;
+        }
         try {
-            return physical.xa().getXAResource();
+            xa = new PgXAResource(this, physical.xa().getXAResource());
+            xaResource = xa;
+            return xa;
         } catch (SQLException e) {
             onError(e);
             throw new ResourceException(Messages.firstLine(e.getMessage()), e);
@@ -483,6 +483,6 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     @Override
     public String toString() {
-        return "PgTierManagedConnection[" + describe() + ", handles=" + handles.size() + (broken ? ", broken" : "") + "]";
+        return "PgTierManagedConnection[" + describe() + ", handles=" + handles.size() + ", " + life.get() + "]";
     }
 }

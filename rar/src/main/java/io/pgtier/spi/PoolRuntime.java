@@ -16,8 +16,6 @@ import io.pgtier.tier.Tier;
 import io.pgtier.tier.TierEndpoint;
 import io.pgtier.tier.TierSelector;
 import io.pgtier.tier.TierWalk;
-import jakarta.transaction.Status;
-import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +43,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     private final List<Tier> tiers;
     private final TierWalk walk;
     private final PgConnector connector;
+    private final PoolTransactions transactions;
     private final Map<TierId, LongAdder> checkouts = new EnumMap<>(TierId.class);
     private final LongAdder leaksReclaimed = new LongAdder();
     private final java.util.Set<PgTierManagedConnection> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -66,6 +65,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         this.tiers = List.copyOf(shared);
         this.walk = new TierWalk(new TierSelector(tiers), System::nanoTime);
         this.connector = PgConnector.forEndpoints(settings.endpoints(), settings.options());
+        this.transactions = new PoolTransactions(settings.poolName(), adapter::transactions);
         for (TierId id : settings.endpoints().keySet()) {
             checkouts.put(id, new LongAdder());
         }
@@ -200,17 +200,6 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         return settings.recordAcquisitionSite();
     }
 
-    /** The caller's JTA transaction key, or {@code null} outside a transaction (or a container). */
-    Object transactionKey() {
-        TransactionSynchronizationRegistry registry = adapter.transactions();
-        return registry == null ? null : registry.getTransactionKey();
-    }
-
-    /** Runs {@code afterCompletion} when the caller's transaction ends (interposed: before the pool's own listener). */
-    void afterCompletion(jakarta.transaction.Synchronization synchronization) {
-        adapter.transactions().registerInterposedSynchronization(synchronization);
-    }
-
     /**
      * Opens a session on the first tier that can serve this pool's purpose.
      *
@@ -333,25 +322,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         }
     }
 
-    /** Marks the caller's JTA transaction rollback-only, if there is one that can still be marked. */
-    void markRollbackOnly() {
-        TransactionSynchronizationRegistry registry = adapter.transactions();
-        if (registry == null) {
-            return;
-        }
-        try {
-            int status = registry.getTransactionStatus();
-            if (status == Status.STATUS_ACTIVE || status == Status.STATUS_PREPARING) {
-                registry.setRollbackOnly();
-            }
-        } catch (RuntimeException e) {
-            // No transaction on this thread after all: nothing to mark.
-        }
-    }
-
-    /** Whether the calling thread is inside a JTA transaction. */
-    boolean transactionActive() {
-        TransactionSynchronizationRegistry registry = adapter.transactions();
-        return registry != null && registry.getTransactionKey() != null;
+    PoolTransactions transactions() {
+        return transactions;
     }
 }

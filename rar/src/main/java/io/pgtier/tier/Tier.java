@@ -65,6 +65,8 @@ public final class Tier {
     private volatile Role role = Role.UNKNOWN;
     private volatile long lagBytes = -1;
     private volatile long probeMicros = -1;
+    private volatile int inDoubt;
+    private volatile long oldestInDoubtMillis;
     private volatile String lastFailure;
 
     public Tier(TierId id, TierEndpoint endpoint, Breaker breaker, LongSupplier nanoClock) {
@@ -179,6 +181,12 @@ public final class Tier {
 
     public void recordLag(long bytes) {
         lagBytes = bytes;
+    }
+
+    /** Prepared XA branches on the tier not yet resolved, and when the oldest was prepared (epoch ms, 0 when none). */
+    public void recordInDoubt(int count, long oldestPreparedMillis) {
+        inDoubt = count;
+        oldestInDoubtMillis = oldestPreparedMillis;
     }
 
     /** How long the monitor's last good probe took (connect, log in, query), in microseconds. */
@@ -313,8 +321,10 @@ public final class Tier {
                 : null;
         long probationLeft = health.probationRemainingNanos();
         Instant probationEnds = onProbation() ? Instant.now().plusNanos(probationLeft) : null;
+        long oldestInDoubt = oldestInDoubtMillis;
         return new TierStatus(id, endpoint.safeUrl(), state(), breakerState, role, lagBytes, probeMicros,
-                open.get(), endpoint.maxConnections(), acquired.sum(), failures.sum(), retryAt, probationEnds);
+                open.get(), endpoint.maxConnections(), acquired.sum(), failures.sum(), retryAt, probationEnds,
+                inDoubt, oldestInDoubt == 0 ? null : Instant.ofEpochMilli(oldestInDoubt));
     }
 
     @Override

@@ -16,10 +16,15 @@ final class TestPool implements AutoCloseable {
     final PgTierManagedConnectionFactory factory;
     final MiniConnectionManager manager = new MiniConnectionManager();
     final PgTierDataSource dataSource;
+    final ManualTransactions transactions;
 
     private TestPool(PgTierResourceAdapter adapter, PgTierManagedConnectionFactory factory) throws ResourceException {
         this.adapter = adapter;
         this.factory = factory;
+        if (adapter.transactions() == null) {
+            adapter.useTransactionSynchronizationRegistry(new ManualTransactions());
+        }
+        this.transactions = (ManualTransactions) adapter.transactions();
         factory.setResourceAdapter(adapter);
         this.dataSource = (PgTierDataSource) factory.createConnectionFactory(manager);
     }

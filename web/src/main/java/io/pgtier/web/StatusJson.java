@@ -52,6 +52,8 @@ final class StatusJson {
                 .add("failures", t.failures())
                 .add("breakerRetryAt", instant(t.breakerRetryAt()))
                 .add("probationEndsAt", instant(t.probationEndsAt()))
+                .add("inDoubt", t.inDoubt())
+                .add("oldestInDoubtAt", instant(t.oldestInDoubtAt()))
                 .build();
     }
 

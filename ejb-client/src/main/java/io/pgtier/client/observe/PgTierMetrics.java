@@ -71,6 +71,12 @@ public class PgTierMetrics {
                     t -> t.breaker() == BreakerState.OPEN ? 1 : 0);
             tierGauge(source, pool, id, "pgtier_tier_up", "1 while the tier is UP (not DOWN or DRAINED)",
                     t -> t.state().serves() ? 1 : 0);
+            tierGauge(source, pool, id, "pgtier_xa_in_doubt",
+                    "XA branches prepared on the tier and not yet resolved, as the last probe saw them", TierStatus::inDoubt);
+            tierGauge(source, pool, id, "pgtier_xa_in_doubt_oldest_seconds",
+                    "Age of the oldest XA branch in doubt on the tier, in seconds (0 when none)",
+                    t -> t.oldestInDoubtAt() == null ? 0
+                            : java.time.Duration.between(t.oldestInDoubtAt(), java.time.Instant.now()).toSeconds());
         }
     }
 

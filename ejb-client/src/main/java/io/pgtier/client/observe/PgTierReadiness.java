@@ -58,6 +58,9 @@ public class PgTierReadiness implements HealthCheck {
         if (t.probationEndsAt() != null) {
             line += " probationEndsAt=" + t.probationEndsAt();
         }
+        if (t.inDoubt() > 0) {
+            line += " inDoubt=" + t.inDoubt() + " oldestInDoubtAt=" + t.oldestInDoubtAt();
+        }
         return line;
     }
 }

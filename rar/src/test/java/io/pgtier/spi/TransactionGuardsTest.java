@@ -1,0 +1,486 @@
+package io.pgtier.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import io.pgtier.harness.FaultProxy;
+import io.pgtier.harness.PgHarness;
+import io.pgtier.harness.PgServer;
+import jakarta.resource.ResourceException;
+import jakarta.resource.spi.ConnectionEvent;
+import jakarta.resource.spi.ConnectionEventListener;
+import jakarta.resource.spi.LocalTransaction;
+import jakarta.resource.spi.LocalTransactionException;
+import jakarta.resource.spi.ManagedConnection;
+import jakarta.transaction.Status;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import javax.transaction.xa.XAException;
+import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.postgresql.PGConnection;
+
+/**
+ * The handle's guards around the container's transaction, one test per way it used to break:
+ * statements across {@code associateConnection}, a close racing the end of the transaction,
+ * rollback-only that could fail silently, a commit whose outcome is unknown, and the XA branch.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TransactionGuardsTest {
+
+    private PgHarness harness;
+    private PgServer server;
+    private FaultProxy route;
+    private TestPool pool;
+    private TestPool routed;
+
+    @BeforeAll
+    void start() throws Exception {
+        harness = PgHarness.create();
+        server = harness.startPrimary("guards");
+        server.execute("CREATE TABLE work(id int PRIMARY KEY)");
+        route = harness.proxy("guards-route", server);
+        pool = TestPool.start(TestPool.factory("guards", "READ_WRITE", server.jdbcUrl(), null, null));
+        routed = TestPool.start(TestPool.factory("routed", "READ_WRITE", route.jdbcUrl(), null, null));
+    }
+
+    @AfterAll
+    void stop() {
+        pool.close();
+        routed.close();
+        harness.close();
+    }
+
+    // ---- associateConnection
+
+    @Test
+    @DisplayName("a statement made before the container moved its handle refuses to run (55000), on neither session")
+    void statementsStayWithTheirSession() throws Exception {
+        ManagedConnection first = pool.factory.createManagedConnection(null, null);
+        ManagedConnection second = pool.factory.createManagedConnection(null, null);
+        try {
+            Connection handle = (Connection) first.getConnection(null, null);
+            Statement before = handle.createStatement();
+
+            second.associateConnection(handle);
+
+            SQLException refused = catchThrowableOfType(SQLException.class, () -> before.executeQuery("SELECT 1"));
+            assertThat((Throwable) refused).as("the old statement must not run on the first session").isNotNull();
+            assertThat(refused.getSQLState()).isIn("55000");
+            assertThat(((PgTierManagedConnection) second).isUsable()).as("nothing charged to the new session").isTrue();
+            assertThat(((PgTierManagedConnection) first).isUsable()).isTrue();
+            try (Statement after = handle.createStatement(); ResultSet rs = after.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(((PgTierManagedConnection) second).session()
+                        .unwrap(PGConnection.class).getBackendPID());
+            }
+        } finally {
+            first.destroy();
+            second.destroy();
+        }
+    }
+
+    @Test
+    @DisplayName("associateConnection refuses to move a handle whose session holds uncommitted work; the work stays")
+    void uncommittedWorkIsNotMoved() throws Exception {
+        ManagedConnection first = pool.factory.createManagedConnection(null, null);
+        ManagedConnection second = pool.factory.createManagedConnection(null, null);
+        try {
+            Connection handle = (Connection) first.getConnection(null, null);
+            handle.setAutoCommit(false);
+            handle.createStatement().execute("INSERT INTO work VALUES (1)");
+
+            ResourceException refused = catchThrowableOfType(ResourceException.class, () -> second.associateConnection(handle));
+
+            assertThat(refused).isNotNull();
+            assertThat(refused.getMessage()).contains("PGT-219").contains("pgtier[guards]");
+            assertThat(((ConnectionHandle) handle).owner()).isSameAs(first);
+            handle.commit();
+            assertThat(count("SELECT count(*) FROM work WHERE id = 1")).as("committed on the session it was done on").isEqualTo(1);
+            second.associateConnection(handle);
+            assertThat(((ConnectionHandle) handle).owner()).as("nothing open: it may move").isSameAs(second);
+        } finally {
+            first.destroy();
+            second.destroy();
+            server.execute("DELETE FROM work");
+        }
+    }
+
+    // ---- close racing the end of the transaction
+
+    @Test
+    @DisplayName("a bean's close() racing afterCompletion on another thread: one CONNECTION_CLOSED per handle, 2,000 times")
+    void closeRacesTransactionEnd() throws Exception {
+        ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+        Events events = new Events();
+        mc.addConnectionEventListener(events);
+        CyclicBarrier together = new CyclicBarrier(2);
+        try {
+            for (int i = 0; i < 2_000; i++) {
+                pool.transactions.begin();
+                Connection handle = (Connection) mc.getConnection(null, null);
+                CompletableFuture<Void> bean = CompletableFuture.runAsync(() -> {
+                    meet(together);
+                    try {
+                        handle.close();
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                meet(together);
+                pool.transactions.complete(Status.STATUS_ROLLEDBACK);
+                bean.get(10, TimeUnit.SECONDS);
+                long closedEvents = events.closed.stream().filter(e -> e.getConnectionHandle() == handle).count();
+                assertThat(closedEvents).as("CONNECTION_CLOSED events for handle %d", i).isEqualTo(1);
+            }
+            assertThat(events.errors).isEmpty();
+            assertThat(((PgTierManagedConnection) mc).handles()).isEmpty();
+        } finally {
+            mc.destroy();
+        }
+    }
+
+    @Test
+    @DisplayName("the transaction ends (a timeout) while a leaked handle's statement runs: the session is ended, not reused")
+    void transactionEndsWhileAStatementRuns() throws Exception {
+        ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+        Events events = new Events();
+        mc.addConnectionEventListener(events);
+        try {
+            pool.transactions.begin();
+            Connection handle = (Connection) mc.getConnection(null, null);
+            int pid = handle.unwrap(PGConnection.class).getBackendPID();
+            CompletableFuture<Throwable> statement = CompletableFuture.supplyAsync(() -> {
+                try (Statement s = handle.createStatement()) {
+                    s.execute("SELECT pg_sleep(30)");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).executingSince() != 0);
+
+            pool.transactions.complete(Status.STATUS_ROLLEDBACK);
+
+            assertThat(statement.get(10, TimeUnit.SECONDS)).as("the running statement fails").isInstanceOf(SQLException.class);
+            assertThat(events.closed).as("never handed back for reuse").isEmpty();
+            assertThat(events.errors).hasSize(1);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> count("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) == 0);
+        } finally {
+            mc.destroy();
+        }
+    }
+
+    // ---- rollback-only
+
+    @Test
+    @DisplayName("without a transaction registry the pool refuses to take part in a transaction (PGT-221)")
+    void noRegistryNoTransaction() throws Exception {
+        TestPool bare = TestPool.start(TestPool.factory("bare", "READ_WRITE", server.jdbcUrl(), null, null));
+        bare.adapter.useTransactionSynchronizationRegistry(null);
+        ManagedConnection mc = bare.factory.createManagedConnection(null, null);
+        try {
+            LocalTransactionException local = catchThrowableOfType(LocalTransactionException.class,
+                    () -> mc.getLocalTransaction().begin());
+            assertThat(local).isNotNull();
+            assertThat(local.getMessage()).contains("PGT-221").contains("pgtier[bare]");
+            XAException xa = catchThrowableOfType(XAException.class,
+                    () -> mc.getXAResource().start(xid("no-registry"), XAResource.TMNOFLAGS));
+            assertThat(xa).isNotNull();
+            assertThat(xa.getMessage()).contains("PGT-221");
+            Connection plain = (Connection) mc.getConnection(null, null);
+            assertThat(plain.getAutoCommit()).as("outside a transaction it works").isTrue();
+        } finally {
+            mc.destroy();
+            bare.close();
+        }
+    }
+
+    @Test
+    @DisplayName("a fatal error marks the transaction rollback-only; when that fails: SEVERE, and the transaction gets no"
+            + " other connection of the pool")
+    void rollbackOnlyIsHard() throws Exception {
+        pool.transactions.begin();
+        try (Connection c = pool.connection()) {
+            kill(c);
+            catchThrowableOfType(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
+        }
+        assertThat(pool.transactions.getRollbackOnly()).isTrue();
+        pool.transactions.complete(Status.STATUS_ROLLEDBACK);
+
+        List<LogRecord> severe = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel() == Level.SEVERE) {
+                    severe.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger(PoolTransactions.class.getName());
+        log.addHandler(capture);
+        pool.transactions.begin();
+        pool.transactions.refuseRollbackOnly(true);
+        try {
+            try (Connection c = pool.connection()) {
+                kill(c);
+                catchThrowableOfType(SQLException.class, () -> c.createStatement().execute("SELECT 1"));
+            }
+            assertThat(severe).singleElement().satisfies(r -> assertThat(r.getMessage())
+                    .contains("PGT-222").contains("pgtier[guards]").contains("tier primary"));
+
+            SQLException refused = catchThrowableOfType(SQLException.class, pool::connection);
+
+            assertThat((Throwable) refused).as("no second connection in the doomed transaction").isNotNull();
+            assertThat(refused.getMessage()).contains("PGT-223");
+        } finally {
+            log.removeHandler(capture);
+            pool.transactions.refuseRollbackOnly(false);
+            pool.transactions.complete(Status.STATUS_ROLLEDBACK);
+        }
+        try (Connection c = pool.connection()) {
+            assertThat(c.isValid(2)).as("the next transaction is served").isTrue();
+        }
+    }
+
+    // ---- commit with an unknown outcome
+
+    @Test
+    @DisplayName("the connection breaks during commit: 08007 from the container's local commit and from a bean's own")
+    void commitOutcomeUnknown() throws Exception {
+        ManagedConnection mc = routed.factory.createManagedConnection(null, null);
+        try {
+            LocalTransaction tx = mc.getLocalTransaction();
+            Connection c = (Connection) mc.getConnection(null, null);
+            tx.begin();
+            c.createStatement().execute("INSERT INTO work VALUES (10)");
+            route.reset();
+
+            LocalTransactionException local = catchThrowableOfType(LocalTransactionException.class, tx::commit);
+
+            assertThat(local.getErrorCode()).isEqualTo("08007");
+            assertThat(local.getMessage()).contains("PGT-220").contains("pgtier[routed]").contains("unknown");
+        } finally {
+            route.pass();
+            mc.destroy();
+        }
+        try (Connection c = routed.connection()) {
+            c.setAutoCommit(false);
+            c.createStatement().execute("INSERT INTO work VALUES (11)");
+            route.reset();
+
+            SQLException own = catchThrowableOfType(SQLException.class, c::commit);
+
+            assertThat(own.getSQLState()).isEqualTo("08007");
+            assertThat(own.getMessage()).contains("PGT-220");
+        } finally {
+            route.pass();
+        }
+    }
+
+    // ---- XA
+
+    @Test
+    @DisplayName("XA: inside a branch the bean's commit is refused with 2D000; outside it, plain JDBC")
+    void xaBranchGuarded() throws Exception {
+        ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+        Xid xid = xid("guarded");
+        try {
+            XAResource xa = mc.getXAResource();
+            Connection c = (Connection) mc.getConnection(null, null);
+            xa.start(xid, XAResource.TMNOFLAGS);
+            c.createStatement().execute("INSERT INTO work VALUES (20)");
+            for (var refused : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+                    c::commit, c::rollback, () -> c.setAutoCommit(true))) {
+                SQLException e = catchThrowableOfType(SQLException.class, refused);
+                assertThat(e.getSQLState()).isEqualTo("2D000");
+                assertThat(e.getMessage()).contains("PGT-217");
+            }
+            xa.end(xid, XAResource.TMSUCCESS);
+            xa.rollback(xid);
+            assertThat(count("SELECT count(*) FROM work WHERE id = 20")).isZero();
+            assertThat(c.getAutoCommit()).isTrue();
+        } finally {
+            mc.destroy();
+        }
+    }
+
+    @Test
+    @DisplayName("XA: a lost connection in prepare ends the managed connection, like a statement's")
+    void xaErrorsAreFatal() throws Exception {
+        ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+        Events events = new Events();
+        mc.addConnectionEventListener(events);
+        Xid xid = xid("fatal");
+        try {
+            XAResource xa = mc.getXAResource();
+            Connection c = (Connection) mc.getConnection(null, null);
+            xa.start(xid, XAResource.TMNOFLAGS);
+            c.createStatement().execute("INSERT INTO work VALUES (30)");
+            xa.end(xid, XAResource.TMSUCCESS);
+            kill(c);
+
+            assertThat(catchThrowableOfType(XAException.class, () -> xa.prepare(xid))).isNotNull();
+
+            assertThat(events.errors).as("the container is told").hasSize(1);
+            assertThat(((PgTierManagedConnection) mc).isUsable()).isFalse();
+        } finally {
+            mc.destroy();
+        }
+    }
+
+    @Test
+    @DisplayName("XA: a commit that hangs is watched by the stall check; one that loses its connection says 08007 and"
+            + " XAER_RMFAIL, and the prepared branch is recovered")
+    void xaCommitWatched() throws Exception {
+        ManagedConnection mc = routed.factory.createManagedConnection(null, null);
+        Xid xid = xid("watched");
+        try {
+            XAResource xa = mc.getXAResource();
+            Connection c = (Connection) mc.getConnection(null, null);
+            xa.start(xid, XAResource.TMNOFLAGS);
+            c.createStatement().execute("INSERT INTO work VALUES (40)");
+            xa.end(xid, XAResource.TMSUCCESS);
+            assertThat(xa.prepare(xid)).isEqualTo(XAResource.XA_OK);
+            route.blackhole();
+            CompletableFuture<XAException> commit = CompletableFuture.supplyAsync(() -> {
+                try {
+                    xa.commit(xid, false);
+                    return null;
+                } catch (XAException e) {
+                    return e;
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).executingSince() != 0);
+
+            route.reset();
+
+            XAException failed = commit.get(20, TimeUnit.SECONDS);
+            assertThat(failed).isNotNull();
+            assertThat(failed.errorCode).isEqualTo(XAException.XAER_RMFAIL);
+            assertThat(failed.getMessage()).contains("PGT-220");
+            assertThat(((SQLException) failed.getCause()).getSQLState()).isEqualTo("08007");
+        } finally {
+            route.pass();
+            mc.destroy();
+        }
+        assertThat(count("SELECT count(*) FROM pg_prepared_xacts")).as("in doubt until recovered").isEqualTo(1);
+        io.pgtier.ra.HealthMonitor monitor = new io.pgtier.ra.HealthMonitor(routed.adapter.tiers(), Runnable::run, 2, 2,
+                routed.factory.runtime());
+        monitor.round();
+        io.pgtier.api.TierStatus inDoubt = routed.dataSource.status().tiers().get(0);
+        assertThat(inDoubt.inDoubt()).as("the probe counts the branch in doubt").isEqualTo(1);
+        assertThat(inDoubt.oldestInDoubtAt()).isBefore(java.time.Instant.now().plusSeconds(1));
+        ManagedConnection recovery = routed.factory.createManagedConnection(null, null);
+        try {
+            XAResource xa = recovery.getXAResource();
+            assertThat(xa.recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN)).hasSize(1);
+            xa.commit(xid, false);
+        } finally {
+            recovery.destroy();
+        }
+        assertThat(count("SELECT count(*) FROM pg_prepared_xacts")).isZero();
+        assertThat(count("SELECT count(*) FROM work WHERE id = 40")).isEqualTo(1);
+        monitor.round();
+        assertThat(routed.dataSource.status().tiers().get(0).inDoubt()).isZero();
+        assertThat(routed.dataSource.status().tiers().get(0).oldestInDoubtAt()).isNull();
+    }
+
+    // ---- helpers
+
+    private static final class Events implements ConnectionEventListener {
+        final List<ConnectionEvent> closed = new CopyOnWriteArrayList<>();
+        final List<ConnectionEvent> errors = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void connectionClosed(ConnectionEvent event) {
+            closed.add(event);
+        }
+
+        @Override
+        public void connectionErrorOccurred(ConnectionEvent event) {
+            errors.add(event);
+        }
+
+        @Override
+        public void localTransactionStarted(ConnectionEvent event) {
+        }
+
+        @Override
+        public void localTransactionCommitted(ConnectionEvent event) {
+        }
+
+        @Override
+        public void localTransactionRolledback(ConnectionEvent event) {
+        }
+    }
+
+    private void kill(Connection c) throws SQLException {
+        int pid = c.unwrap(PGConnection.class).getBackendPID();
+        server.execute("SELECT pg_terminate_backend(" + pid + ")");
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) == 0);
+    }
+
+    private static void meet(CyclicBarrier barrier) {
+        try {
+            barrier.await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private int count(String sql) throws SQLException {
+        try (Connection c = server.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static Xid xid(String name) {
+        byte[] gtrid = name.getBytes(StandardCharsets.UTF_8);
+        return new Xid() {
+            @Override
+            public int getFormatId() {
+                return 4242;
+            }
+
+            @Override
+            public byte[] getGlobalTransactionId() {
+                return gtrid;
+            }
+
+            @Override
+            public byte[] getBranchQualifier() {
+                return new byte[] {1};
+            }
+        };
+    }
+}
