@@ -96,6 +96,23 @@ final class MicroApp {
         }
     }
 
+    /**
+     * The commands of a post-boot add-on in {@code server-config/micro/} ({@code file}), with
+     * {@code ${ENV\=NAME}} replaced by {@code env}'s values; comments and blank lines left out.
+     */
+    static List<String> addOn(String file, java.util.Map<String, String> env) {
+        try {
+            String commands = Files.readString(Path.of(required("pgtier.postboot")).resolveSibling(file));
+            for (var e : env.entrySet()) {
+                commands = replaceOnce(commands, "${ENV\\=" + e.getKey() + "}", escape(e.getValue()));
+            }
+            commands = commands.replaceAll(":(backupUrl|failoverUrl)=(?=:)", "");
+            return commands.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Replaces every {@code target}; fails when there is none, so a change to the user's file cannot slip past the tests. */
     private static String replaceOnce(String text, String target, String replacement) {
         if (!text.contains(target)) {
