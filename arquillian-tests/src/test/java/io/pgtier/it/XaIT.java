@@ -115,11 +115,15 @@ class XaIT {
         billing.start();
         assertThat(prepared(billing)).as("the branch survived the stop, prepared").isEqualTo(1);
         assertThat(rows(billing, "xa-in-doubt")).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(get(app, "api/xa/in-doubt").body()).as("the adapter's status shows the branch in doubt").isEqualTo("1"));
 
         recoverUntilResolved(billing);
 
         assertThat(rows(billing, "xa-in-doubt")).as("both servers agree").isEqualTo(1);
         assertThat(prepared(orders)).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(get(app, "api/xa/in-doubt").body()).isEqualTo("0"));
     }
 
     @Test

@@ -34,6 +34,15 @@ public class XaEndpoint {
         return String.valueOf(PauseBeforeCommit.waiting());
     }
 
+    /** XA branches in doubt on the billing pool's tiers, as the adapter's monitor last saw them. */
+    @GET
+    @Path("in-doubt")
+    public String inDoubt() throws Exception {
+        javax.sql.DataSource ds = (javax.sql.DataSource) new javax.naming.InitialContext().lookup(XaNotesBean.BILLING);
+        return String.valueOf(ds.unwrap(io.pgtier.api.TieredDataSource.class).status().tiers().stream()
+                .mapToInt(io.pgtier.api.TierStatus::inDoubt).sum());
+    }
+
     @POST
     @Path("release")
     public String release() {
