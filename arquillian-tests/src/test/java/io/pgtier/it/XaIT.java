@@ -117,6 +117,7 @@ class XaIT {
         assertThat(rows(billing, "xa-in-doubt")).isZero();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(get(app, "api/xa/in-doubt").body()).as("the adapter's status shows the branch in doubt").isEqualTo("1"));
+        assertThat(inDoubtMetric()).as("and the metric").isEqualTo(1.0);
 
         recoverUntilResolved(billing);
 
@@ -124,6 +125,7 @@ class XaIT {
         assertThat(prepared(orders)).isZero();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(get(app, "api/xa/in-doubt").body()).isEqualTo("0"));
+        assertThat(inDoubtMetric()).isZero();
     }
 
     @Test
@@ -173,6 +175,18 @@ class XaIT {
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                     return prepared(server) == 0;
                 });
+    }
+
+    /** pgtier_xa_in_doubt of the billing pool's primary tier, from /metrics. */
+    private double inDoubtMetric() {
+        HttpResponse<String> metrics = get(app, "/metrics?scope=application");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        return metrics.body().lines()
+                .filter(l -> l.startsWith("pgtier_xa_in_doubt{") && l.contains("pool=\"pgtier-billing-xa\"")
+                        && l.contains("tier=\"primary\""))
+                .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no pgtier_xa_in_doubt for pgtier-billing-xa in:\n"
+                        + metrics.body()));
     }
 
     private static long rows(PgServer server, String text) throws SQLException {

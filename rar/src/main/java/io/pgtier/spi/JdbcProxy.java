@@ -96,7 +96,7 @@ final class JdbcProxy implements InvocationHandler {
         Object result;
         try {
             if (executing != null) {
-                executing.executionStarted();
+                executing.fitness().executionStarted();
             }
             result = method.invoke(target, args);
         } catch (InvocationTargetException e) {
@@ -107,7 +107,7 @@ final class JdbcProxy implements InvocationHandler {
             throw cause;
         } finally {
             if (executing != null) {
-                executing.executionEnded();
+                executing.fitness().executionEnded();
             }
         }
         if (name.equals("close") && target instanceof Statement) {

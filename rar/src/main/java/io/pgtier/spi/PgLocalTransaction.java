@@ -4,6 +4,7 @@ import jakarta.resource.ResourceException;
 import jakarta.resource.spi.LocalTransaction;
 import jakarta.resource.spi.LocalTransactionException;
 import java.sql.Connection;
+import io.pgtier.pg.SqlStates;
 import java.sql.SQLException;
 
 /**
@@ -62,7 +63,7 @@ final class PgLocalTransaction implements LocalTransaction {
         }
         Connection c = owner.logical();
         try {
-            owner.executionStarted();
+            owner.fitness().executionStarted();
             try {
                 if (action.equals("commit")) {
                     c.commit();
@@ -70,7 +71,7 @@ final class PgLocalTransaction implements LocalTransaction {
                     c.rollback();
                 }
             } finally {
-                owner.executionEnded();
+                owner.fitness().executionEnded();
             }
             c.setAutoCommit(true);
         } catch (SQLException e) {
@@ -90,9 +91,18 @@ final class PgLocalTransaction implements LocalTransaction {
         return was;
     }
 
+    /** {@code e} from a commit on {@code on}, or 08007 when the connection broke with the commit under way. */
+    static SQLException outcomeOf(PgTierManagedConnection on, String action, SQLException e) {
+        if (!SqlStates.outcomeUnknown(e)) {
+            return e;
+        }
+        return new SQLException(Messages.commitOutcomeUnknown(on.pool().name(), on.tier().id().label(), action, e),
+                SqlStates.TRANSACTION_RESOLUTION_UNKNOWN, e);
+    }
+
     private LocalTransactionException failure(String action, SQLException e) {
         owner.onError(e);
-        SQLException reported = action.equals("commit") ? owner.outcomeOf("commit", e) : e;
+        SQLException reported = action.equals("commit") ? outcomeOf(owner, "commit", e) : e;
         String message = reported == e
                 ? Messages.transactionFailed(owner.pool().name(), owner.tier().id().label(), action, e)
                 : reported.getMessage();

@@ -5,7 +5,6 @@ import io.pgtier.pg.SqlStates;
 import io.pgtier.tier.Acquired;
 import io.pgtier.tier.Tier;
 import jakarta.resource.ResourceException;
-import jakarta.resource.spi.ConnectionEvent;
 import jakarta.resource.spi.ConnectionEventListener;
 import jakarta.resource.spi.ConnectionRequestInfo;
 import jakarta.resource.spi.LocalTransaction;
@@ -14,12 +13,9 @@ import jakarta.resource.spi.ManagedConnectionMetaData;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
@@ -61,7 +57,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     private final String server;
     private final Credentials credentials;
     private final Set<ConnectionHandle> handles = ConcurrentHashMap.newKeySet();
-    private final List<ConnectionEventListener> listeners = new CopyOnWriteArrayList<>();
+    private final ConnectionEvents events = new ConnectionEvents(this);
     private final PgLocalTransaction localTransaction;
     private final SessionReset reset = new SessionReset();
     private final TransactionCleanup transactionCleanup = new TransactionCleanup(this);
@@ -100,22 +96,9 @@ final class PgTierManagedConnection implements ManagedConnection {
         return openedAtMillis;
     }
 
-    /** A statement (or commit) starts on the session; the monitor probes the tier if it does not return. */
-    void executionStarted() {
-        fitness.executionStarted();
-    }
-
-    void executionEnded() {
-        fitness.executionEnded();
-    }
-
-    /** When the statement now executing started ({@link System#nanoTime()}), 0 when none is. */
-    long executingSince() {
-        return fitness.executingSince();
-    }
-
-    boolean stalledBefore(long nanos) {
-        return fitness.stalledBefore(nanos);
+    /** What the monitor watches of the session (statements under way) and whether it may serve again. */
+    SessionFitness fitness() {
+        return fitness;
     }
 
     /** See {@link SessionFitness}: one bounded round trip after a fault on the tier, none otherwise. */
@@ -170,9 +153,15 @@ final class PgTierManagedConnection implements ManagedConnection {
     /** For {@link TransactionCleanup}: the transaction ended and no handle was left; retire now if due. */
     void retireIfDue() {
         if (handles.isEmpty() && !isUsable() && life.get() == Lifecycle.OPEN) {
-            fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, null,
-                    new SQLException(Messages.retired(pool.name(), tier.id().label(), retireReason()), "08003"));
+            retire(null);
         }
+    }
+
+    /** Returns this connection to the container as an error, which ends it, with why. */
+    private void retire(Object handle) {
+        String why = Messages.retired(pool.name(), tier.id().label(), retireReason());
+        LOG.fine(why);
+        events.error(handle, new SQLException(why, "08003"));
     }
 
     /**
@@ -184,13 +173,8 @@ final class PgTierManagedConnection implements ManagedConnection {
         if (!Lifecycle.markBroken(life)) {
             return;
         }
-        fitness.markAborted();
-        try {
-            physical.logical().abort(Runnable::run);
-        } catch (SQLException | RuntimeException e) {
-            LOG.log(Level.FINE, "pgtier: abort of a session whose transaction ended", e);
-        }
-        fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, handle,
+        closeSocket("whose transaction ended");
+        events.error(handle,
                 new SQLException(Messages.endedWhileExecuting(pool.name(), tier.id().label()), "08003"));
     }
 
@@ -205,24 +189,20 @@ final class PgTierManagedConnection implements ManagedConnection {
         if (!(connection instanceof ConnectionHandle handle)) {
             throw new ResourceException(Messages.foreignHandle(connection));
         }
-        PgTierManagedConnection previous = handle.owner();
-        if (previous == this) {
-            return;
-        }
-        if (previous != null && previous.pool != pool) {
-            throw new ResourceException(Messages.foreignHandle(connection));
-        }
-        if (previous != null) {
-            if (previous.physical.inTransaction()) {
-                throw new ResourceException(Messages.uncommittedWorkMoved(pool.name(), previous.tier.id().label()));
-            }
-            previous.handles.remove(handle);
-        }
-        handle.reassign(this);
+        handle.moveTo(this);
+    }
+
+    /** A handle moved here ({@link ConnectionHandle#moveTo}): it is this connection's now. */
+    void adopt(ConnectionHandle handle) {
         handles.add(handle);
         if (handle.transaction() != null) {
             transactionCleanup.watch(handle.transaction());
         }
+    }
+
+    /** Whether the server holds an open transaction on this session: work that must not be left behind. */
+    boolean holdsUncommittedWork() {
+        return physical.inTransaction();
     }
 
     /**
@@ -234,9 +214,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         if (handles.isEmpty() && !isUsable()) {
             Object transaction = transactionOver ? null : pool.transactions().key();
             if (transaction == null && !inContainerTransaction()) {
-                LOG.fine(() -> Messages.retired(pool.name(), tier.id().label(), retireReason()));
-                fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, handle,
-                        new SQLException(Messages.retired(pool.name(), tier.id().label(), retireReason()), "08003"));
+                retire(handle);
                 return;
             }
             if (transaction != null) {
@@ -244,7 +222,7 @@ final class PgTierManagedConnection implements ManagedConnection {
                 transactionCleanup.watch(transaction);
             }
         }
-        fire(ConnectionEvent.CONNECTION_CLOSED, handle, null);
+        events.closed(handle);
     }
 
     /**
@@ -254,28 +232,6 @@ final class PgTierManagedConnection implements ManagedConnection {
     boolean inContainerTransaction() {
         PgXAResource xa = xaResource;
         return localTransaction.isActive() || xa != null && xa.branchActive();
-    }
-
-    /** A bean's own {@code commit()}, outside the container's transaction: watched, and 08007 when its outcome is unknown. */
-    void commitForBean() throws SQLException {
-        executionStarted();
-        try {
-            physical.logical().commit();
-        } catch (SQLException e) {
-            onError(e);
-            throw outcomeOf("commit()", e);
-        } finally {
-            executionEnded();
-        }
-    }
-
-    /** {@code e} from a commit, or 08007 when the connection broke with the commit under way. */
-    SQLException outcomeOf(String action, SQLException e) {
-        if (!SqlStates.outcomeUnknown(e)) {
-            return e;
-        }
-        return new SQLException(Messages.commitOutcomeUnknown(pool.name(), tier.id().label(), action, e),
-                SqlStates.TRANSACTION_RESOLUTION_UNKNOWN, e);
     }
 
     // ---- errors
@@ -289,7 +245,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         pool.transactions().markRollbackOnly(tier.id().label());
         LOG.log(Level.WARNING, "pgtier[{0}] connection on tier {1} ended by {2} {3}",
                 new Object[] {pool.name(), tier.id().label(), e.getSQLState(), Messages.firstLine(e.getMessage())});
-        fire(ConnectionEvent.CONNECTION_ERROR_OCCURRED, null, e);
+        events.error(null, e);
     }
 
     /** A bean's {@code abort}: the session ends at once and the container is told, on the bean's thread. */
@@ -305,15 +261,20 @@ final class PgTierManagedConnection implements ManagedConnection {
      * usable, so the container drops it when it next validates.
      */
     void abortForTierDown() {
+        closeSocket("on a down tier");
+        // The session is gone: its slot of the tier's cap is free now, not when the container
+        // gets round to destroying this connection (which may be minutes for an idle one).
+        releaseSlot();
+    }
+
+    /** pgjdbc's {@code abort}: the socket is closed at once, a statement under way fails. */
+    private void closeSocket(String why) {
         fitness.markAborted();
         try {
             physical.logical().abort(Runnable::run);
         } catch (SQLException | RuntimeException e) {
-            LOG.log(Level.FINE, "pgtier: abort of a session on a down tier", e);
+            LOG.log(Level.FINE, "pgtier: abort of a session " + why, e);
         }
-        // The session is gone: its slot of the tier's cap is free now, not when the container
-        // gets round to destroying this connection (which may be minutes for an idle one).
-        releaseSlot();
     }
 
     private void releaseSlot() {
@@ -331,7 +292,6 @@ final class PgTierManagedConnection implements ManagedConnection {
         return fitness.retireReason(life.get() != Lifecycle.OPEN, physical.session());
     }
 
-
     // ---- lifecycle
 
     /**
@@ -341,10 +301,7 @@ final class PgTierManagedConnection implements ManagedConnection {
      */
     @Override
     public void cleanup() throws ResourceException {
-        for (ConnectionHandle handle : handles) {
-            handle.invalidate();
-        }
-        handles.clear();
+        invalidateHandles();
         if (life.get() != Lifecycle.OPEN) {
             return;
         }
@@ -366,21 +323,17 @@ final class PgTierManagedConnection implements ManagedConnection {
         if (!Lifecycle.markDestroyed(life)) {
             return;
         }
-        for (ConnectionHandle handle : handles) {
-            handle.invalidate();
-        }
-        handles.clear();
+        invalidateHandles();
         physical.closeQuietly();
         releaseSlot();
         pool.forget(this);
     }
 
-    boolean isDestroyed() {
-        return life.get() == Lifecycle.DESTROYED;
-    }
-
-    long ageMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(fitness.ageNanos());
+    private void invalidateHandles() {
+        for (ConnectionHandle handle : handles) {
+            handle.invalidate();
+        }
+        handles.clear();
     }
 
     // ---- transactions
@@ -406,68 +359,23 @@ final class PgTierManagedConnection implements ManagedConnection {
         return localTransaction;
     }
 
-    // ---- events
-
     @Override
     public void addConnectionEventListener(ConnectionEventListener listener) {
-        listeners.add(listener);
+        events.add(listener);
     }
 
     @Override
     public void removeConnectionEventListener(ConnectionEventListener listener) {
-        listeners.remove(listener);
+        events.remove(listener);
     }
-
-    private void fire(int type, Object handle, Exception error) {
-        ConnectionEvent event = error == null ? new ConnectionEvent(this, type) : new ConnectionEvent(this, type, error);
-        if (handle != null) {
-            event.setConnectionHandle(handle);
-        }
-        for (ConnectionEventListener listener : listeners) {
-            switch (type) {
-                case ConnectionEvent.CONNECTION_CLOSED -> listener.connectionClosed(event);
-                case ConnectionEvent.CONNECTION_ERROR_OCCURRED -> listener.connectionErrorOccurred(event);
-                default -> throw new IllegalArgumentException("event " + type);
-            }
-        }
-    }
-
-    // ---- metadata and logging
 
     @Override
     public ManagedConnectionMetaData getMetaData() throws ResourceException {
         try {
-            var meta = physical.logical().getMetaData();
-            return new MetaData(meta.getDatabaseProductName(), meta.getDatabaseProductVersion(),
-                    tier.endpoint().maxConnections(), meta.getUserName());
+            return SessionMetaData.of(physical.logical().getMetaData(), tier.endpoint().maxConnections());
         } catch (SQLException e) {
             onError(e);
             throw new ResourceException(Messages.firstLine(e.getMessage()), e);
-        }
-    }
-
-    /** What the container shows of the server behind this connection. */
-    private record MetaData(String product, String version, int maxConnections, String user)
-            implements ManagedConnectionMetaData {
-
-        @Override
-        public String getEISProductName() {
-            return product;
-        }
-
-        @Override
-        public String getEISProductVersion() {
-            return version;
-        }
-
-        @Override
-        public int getMaxConnections() {
-            return maxConnections;
-        }
-
-        @Override
-        public String getUserName() {
-            return user;
         }
     }
 

@@ -17,7 +17,6 @@ import jakarta.resource.spi.ResourceAllocationException;
 import jakarta.resource.spi.ValidatingManagedConnectionFactory;
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,6 +35,11 @@ import javax.sql.DataSource;
  * <p>{@link #matchManagedConnections} returns a connection only when the request's credentials
  * and the connection's tier still fit; a {@code null} makes the pool grow and retires nothing,
  * which is why {@link #getInvalidConnections} and the error event on return do the retiring.
+ *
+ * <p>Why this class is longer than 400 lines: the thirty properties must be declared here. Payara
+ * (its {@code ConfigPropertyHandler}) takes a {@code @ConfigProperty} only from a concrete
+ * {@code ManagedConnectionFactory} class, so they cannot move to a superclass; everything else the
+ * factory does is delegated to {@link Settings} (validation, identity) and {@link PoolRuntime}.
  */
 @ConnectionDefinition(
         connectionFactory = DataSource.class,
@@ -175,7 +179,6 @@ public class PgTierManagedConnectionFactory
 
     private transient PgTierResourceAdapter adapter;
     private transient volatile PoolRuntime runtime;
-    private transient volatile List<Object> frozenIdentity;
     private transient PrintWriter logWriter;
 
     // ---- lifecycle
@@ -188,7 +191,6 @@ public class PgTierManagedConnectionFactory
         }
         this.adapter = pgtier;
         this.runtime = null;
-        this.frozenIdentity = null;
         runtime();
     }
 
@@ -293,37 +295,40 @@ public class PgTierManagedConnectionFactory
     // ---- JavaBean identity: JCA requires equals/hashCode over the configuration
 
     /**
-     * The configuration as a list. Payara compares factories on every allocation (and again for
-     * container sign-on), so once the runtime exists — the configuration is in use, and a later
-     * setter could not change it — the list is kept rather than rebuilt for each comparison.
+     * The configuration, validated: two factories are equal when their {@link Settings} are, so
+     * no hand-kept list of the properties can miss one. Payara compares factories on every
+     * allocation (and again for container sign-on): once the pool runs, its settings are the ones
+     * in use (a later setter cannot change them) and are not built again. A configuration that
+     * does not validate equals only itself.
      */
-    private List<Object> identity() {
-        List<Object> frozen = frozenIdentity;
-        if (frozen != null) {
-            return frozen;
+    private Settings identity() {
+        PoolRuntime current = runtime;
+        if (current != null) {
+            return current.settings();
         }
-        List<Object> current = Arrays.asList(poolName, purpose, primaryUrl, backupUrl, failoverUrl, user, password,
-                backupUser, backupPassword, failoverUser, failoverPassword,
-                primaryMaxConnections, backupMaxConnections, failoverMaxConnections,
-                connectTimeoutSeconds, loginTimeoutSeconds, socketTimeoutSeconds, validationTimeoutSeconds, tcpKeepAlive,
-                failbackAfterSeconds, maxLifetimeSeconds,
-                breakerFailureRateThreshold, breakerSlidingWindowSize, breakerMinimumNumberOfCalls,
-                breakerWaitInOpenStateSeconds, breakerPermittedCallsInHalfOpenState,
-                closeLeakedConnections, recordAcquisitionSite, connectRetryBudgetMillis, rideThroughMillis);
-        if (runtime != null) {
-            frozenIdentity = current;
+        try {
+            return Settings.of(this);
+        } catch (InvalidPropertyException e) {
+            return null;
         }
-        return current;
     }
 
     @Override
     public boolean equals(Object other) {
-        return this == other || other instanceof PgTierManagedConnectionFactory that && identity().equals(that.identity());
+        if (this == other) {
+            return true;
+        }
+        if (!(other instanceof PgTierManagedConnectionFactory that)) {
+            return false;
+        }
+        Settings mine = identity();
+        return mine != null && mine.equals(that.identity());
     }
 
     @Override
     public int hashCode() {
-        return identity().hashCode();
+        Settings mine = identity();
+        return mine == null ? System.identityHashCode(this) : mine.hashCode();
     }
 
     @Override

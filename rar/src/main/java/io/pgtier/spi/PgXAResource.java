@@ -70,19 +70,19 @@ final class PgXAResource implements XAResource {
 
     @Override
     public int prepare(Xid xid) throws XAException {
-        owner.executionStarted();
+        owner.fitness().executionStarted();
         try {
             return xa.prepare(xid);
         } catch (XAException e) {
             throw failed(e);
         } finally {
-            owner.executionEnded();
+            owner.fitness().executionEnded();
         }
     }
 
     @Override
     public void commit(Xid xid, boolean onePhase) throws XAException {
-        owner.executionStarted();
+        owner.fitness().executionStarted();
         try {
             xa.commit(xid, onePhase);
         } catch (XAException e) {
@@ -101,19 +101,19 @@ final class PgXAResource implements XAResource {
             }
             throw failure;
         } finally {
-            owner.executionEnded();
+            owner.fitness().executionEnded();
         }
     }
 
     @Override
     public void rollback(Xid xid) throws XAException {
-        owner.executionStarted();
+        owner.fitness().executionStarted();
         try {
             xa.rollback(xid);
         } catch (XAException e) {
             throw failed(e);
         } finally {
-            owner.executionEnded();
+            owner.fitness().executionEnded();
             branchActive = false;
         }
     }

@@ -98,7 +98,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
             LOG.warning(Messages.keptOnDownTier(name(), tier.id().label()));
         }
         for (PgTierManagedConnection connection : live) {
-            if (connection.tier() == tier && (replaceable || connection.stalledBefore(waitedOut(stalledBeforeNanos)))) {
+            if (connection.tier() == tier && (replaceable || connection.fitness().stalledBefore(waitedOut(stalledBeforeNanos)))) {
                 connection.abortForTierDown();
             }
         }
@@ -119,7 +119,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     public void endStalled(Tier tier, long stalledBeforeNanos) {
         long before = otherCanServe(tier) ? stalledBeforeNanos : waitedOut(stalledBeforeNanos);
         for (PgTierManagedConnection connection : live) {
-            if (connection.tier() == tier && connection.stalledBefore(before)) {
+            if (connection.tier() == tier && connection.fitness().stalledBefore(before)) {
                 connection.abortForTierDown();
             }
         }
@@ -153,7 +153,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         long oldest = 0;
         for (PgTierManagedConnection connection : live) {
             if (connection.tier() == tier) {
-                oldest = io.pgtier.ra.TierDownListener.older(oldest, connection.executingSince());
+                oldest = io.pgtier.ra.TierDownListener.older(oldest, connection.fitness().executingSince());
             }
         }
         return oldest;

@@ -83,7 +83,7 @@ final class TransactionCleanup {
                 continue;
             }
             // Read before closing: closing the handle closes its statements, which may end the one running.
-            boolean executing = connection.executingSince() != 0;
+            boolean executing = connection.fitness().executingSince() != 0;
             if (handle.closeOnce() == null) {
                 continue;
             }

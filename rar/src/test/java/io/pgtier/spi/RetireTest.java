@@ -93,7 +93,7 @@ class RetireTest {
         try (TestPool pool = TestPool.start(factory)) {
             Connection c = pool.connection();
             ConnectionHandle handle = (ConnectionHandle) c;
-            await().atMost(Duration.ofSeconds(10)).until(() -> handle.owner().ageMillis() > 1_000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> handle.owner().fitness().ageNanos() > 1_000_000_000L);
 
             c.close();
 

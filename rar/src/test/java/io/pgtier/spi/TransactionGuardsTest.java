@@ -177,7 +177,7 @@ class TransactionGuardsTest {
                     return e;
                 }
             });
-            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).executingSince() != 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
 
             pool.transactions.complete(Status.STATUS_ROLLEDBACK);
 
@@ -379,7 +379,7 @@ class TransactionGuardsTest {
                     return e;
                 }
             });
-            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).executingSince() != 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
 
             route.reset();
 

@@ -28,7 +28,7 @@ public class StatusResource {
     @GET
     public JsonObject status() {
         JsonArrayBuilder all = Json.createArrayBuilder();
-        for (String resource : TieredPools.RESOURCES) {
+        for (String resource : pools.resources()) {
             try {
                 all.add(StatusJson.pool(resource, pools.tiered(resource).status()));
             } catch (Exception e) {

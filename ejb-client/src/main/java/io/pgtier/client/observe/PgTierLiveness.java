@@ -36,7 +36,7 @@ public class PgTierLiveness implements HealthCheck {
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("pgtier-monitor").up();
         Instant now = Instant.now();
-        for (String resource : TieredPools.RESOURCES) {
+        for (String resource : pools.resources()) {
             try {
                 PoolStatus pool = pools.tiered(resource).status();
                 Instant last = pool.lastHealthCheck();

@@ -41,7 +41,7 @@ public class PgTierMetrics {
     TieredPools pools;
 
     void start(@Observes @Initialized(ApplicationScoped.class) Object init) {
-        for (String resource : TieredPools.RESOURCES) {
+        for (String resource : pools.resources()) {
             try {
                 register(pools.tiered(resource));
             } catch (Exception e) {

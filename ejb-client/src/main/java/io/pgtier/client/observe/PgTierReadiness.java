@@ -30,7 +30,7 @@ public class PgTierReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("pgtier").up();
-        for (String resource : TieredPools.RESOURCES) {
+        for (String resource : pools.resources()) {
             try {
                 PoolStatus pool = pools.tiered(resource).status();
                 response.withData(pool.pool(), pool.purpose() + " canServe=" + pool.canServe());

@@ -4,14 +4,21 @@ import io.pgtier.api.TieredDataSource;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import javax.sql.DataSource;
 
 /**
- * The two pgtier resources this application uses, reached through the adapter's optional API, for
- * the health checks, the metrics and the status endpoint. Nothing here opens a connection:
- * {@link TieredDataSource#status()} only reads the adapter's counters and its monitor's last
- * round, so it is cheap enough to call on every probe and scrape.
+ * The pgtier resources this application reports on, reached through the adapter's optional API,
+ * for the health checks, the metrics and the status endpoint: the two it always uses, and the XA
+ * ones of {@code server-config/micro/post-boot-xa.asadmin} where they exist. Nothing here opens a
+ * connection: {@link TieredDataSource#status()} only reads the adapter's counters and its
+ * monitor's last round, so it is cheap enough to call on every probe and scrape.
  */
 @ApplicationScoped
 public class TieredPools {
@@ -22,6 +29,8 @@ public class TieredPools {
     public static final String READ_ONLY = "jca/pgtier-readonly";
     /** Both, in the order they are reported. */
     public static final List<String> RESOURCES = List.of(READ_WRITE, READ_ONLY);
+    /** Reported when the server has them: the XA pools of the XA post-boot add-on. */
+    public static final List<String> OPTIONAL = List.of("jca/pgtier-xa", "jca/pgtier-billing-xa");
 
     @Resource(lookup = READ_WRITE)
     private DataSource readWrite;
@@ -29,18 +38,48 @@ public class TieredPools {
     @Resource(lookup = READ_ONLY)
     private DataSource readOnly;
 
+    /** Looked up once: pools are created before applications deploy, and a failed lookup is not cheap. */
+    private final Map<String, Optional<DataSource>> optional = new ConcurrentHashMap<>();
+
+    /** {@link #RESOURCES}, then those of {@link #OPTIONAL} the server has. */
+    public List<String> resources() {
+        List<String> all = new ArrayList<>(RESOURCES);
+        for (String name : OPTIONAL) {
+            if (optional(name) != null) {
+                all.add(name);
+            }
+        }
+        return all;
+    }
+
     /**
      * The resource named {@code jndiName} as a {@link TieredDataSource}.
      *
      * @throws SQLException if it is not a pgtier resource (another adapter's, or a JDBC pool)
-     * @throws IllegalArgumentException if {@code jndiName} is not one of {@link #RESOURCES}
+     * @throws IllegalArgumentException if {@code jndiName} is not one of {@link #resources()}
      */
     public TieredDataSource tiered(String jndiName) throws SQLException {
         DataSource ds = switch (jndiName) {
             case READ_WRITE -> readWrite;
             case READ_ONLY -> readOnly;
-            default -> throw new IllegalArgumentException("not a pgtier resource of this application: " + jndiName);
+            default -> optional(jndiName);
         };
+        if (ds == null) {
+            throw new IllegalArgumentException("not a pgtier resource of this application: " + jndiName);
+        }
         return ds.unwrap(TieredDataSource.class);
+    }
+
+    private DataSource optional(String jndiName) {
+        if (!OPTIONAL.contains(jndiName)) {
+            return null;
+        }
+        return optional.computeIfAbsent(jndiName, name -> {
+            try {
+                return Optional.of((DataSource) new InitialContext().lookup(name));
+            } catch (NamingException | ClassCastException e) {
+                return Optional.empty();
+            }
+        }).orElse(null);
     }
 }

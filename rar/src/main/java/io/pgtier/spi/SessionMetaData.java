@@ -1,0 +1,35 @@
+package io.pgtier.spi;
+
+import jakarta.resource.spi.ManagedConnectionMetaData;
+import java.sql.DatabaseMetaData;
+import java.sql.SQLException;
+
+/** What the container shows of the server behind a managed connection. */
+record SessionMetaData(String product, String version, int maxConnections, String user)
+        implements ManagedConnectionMetaData {
+
+    static SessionMetaData of(DatabaseMetaData meta, int maxConnections) throws SQLException {
+        return new SessionMetaData(meta.getDatabaseProductName(), meta.getDatabaseProductVersion(), maxConnections,
+                meta.getUserName());
+    }
+
+    @Override
+    public String getEISProductName() {
+        return product;
+    }
+
+    @Override
+    public String getEISProductVersion() {
+        return version;
+    }
+
+    @Override
+    public int getMaxConnections() {
+        return maxConnections;
+    }
+
+    @Override
+    public String getUserName() {
+        return user;
+    }
+}
