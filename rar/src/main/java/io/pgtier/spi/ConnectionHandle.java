@@ -33,7 +33,7 @@ import org.postgresql.PGConnection;
  *       connection's {@link SessionReset} before it changes, so the return undoes exactly that.</li>
  *   <li><b>Statements</b> are bound to the session they were made on ({@link JdbcProxy}) and are
  *       closed with the handle, or when the container moves it to another managed connection
- *       ({@link #reassign}).</li>
+ *       ({@link #moveTo}).</li>
  * </ul>
  */
 final class ConnectionHandle extends DelegatingConnection implements TieredConnection {
@@ -48,6 +48,8 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         }
     }
 
+    /** Why every call is refused, or {@code null}: a handle given out in a doomed transaction (see {@link PoolTransactions}). */
+    private final SQLException refusal;
     private volatile PgTierManagedConnection owner;
     @SuppressWarnings("unused") // through CLOSED
     private volatile boolean closed;
@@ -55,8 +57,9 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     private volatile AcquisitionSite acquiredAt;
     private final List<Statement> statements = new ArrayList<>();
 
-    ConnectionHandle(PgTierManagedConnection owner) {
+    ConnectionHandle(PgTierManagedConnection owner, SQLException refusal) {
         this.owner = owner;
+        this.refusal = refusal;
     }
 
     PgTierManagedConnection owner() {
@@ -72,6 +75,9 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         PgTierManagedConnection from = owner;
         if (from == to) {
             return;
+        }
+        if (closed) {
+            throw new ResourceException(Messages.handleClosed());
         }
         if (from != null) {
             if (from.pool() != to.pool()) {
@@ -105,11 +111,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
 
     @Override
     Connection delegate() throws SQLException {
-        PgTierManagedConnection current = owner;
-        if (closed || current == null) {
-            throw new SQLException(Messages.handleClosed(), "08003");
-        }
-        return current.logical();
+        return open().logical();
     }
 
     @Override
@@ -125,6 +127,9 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         PgTierManagedConnection current = owner;
         if (closed || current == null) {
             throw new SQLException(Messages.handleClosed(), "08003");
+        }
+        if (refusal != null) {
+            throw new SQLException(refusal.getMessage(), refusal.getSQLState(), refusal);
         }
         return current;
     }
@@ -178,22 +183,30 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         }
     }
 
-    /** Marks the session for an SQL reset when {@code sql} may change it (see {@link SessionSql}). */
+    /**
+     * SQL about to go to the session of {@code on}: marked for the reset when it may change the
+     * session, refused (2D000) when it would end the container's transaction (see {@link SessionSql}).
+     */
     void sqlSent(PgTierManagedConnection on, String sql) throws SQLException {
-        if (SessionSql.changesSession(sql)) {
-            on.reset().touch(SessionReset.SQL, on.session());
+        int effects = SessionSql.effects(sql);
+        if (effects == 0) {
+            return;
         }
+        if ((effects & SessionSql.ENDS_TRANSACTION) != 0) {
+            refuseInsideContainerTransaction(on, "transaction control in SQL");
+        }
+        on.reset().sqlSent(effects);
     }
 
     @Override
     public void setTransactionIsolation(int level) throws SQLException {
-        touch(SessionReset.SQL);
+        touch(SessionReset.SETTINGS);
         run(c -> c.setTransactionIsolation(level));
     }
 
     @Override
     public void setSchema(String schema) throws SQLException {
-        touch(SessionReset.SQL);
+        touch(SessionReset.SETTINGS);
         run(c -> c.setSchema(schema));
     }
 
@@ -241,11 +254,15 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     @Override
     <T extends Statement> T statement(Class<T> type, String sql, SqlCall<T> create) throws SQLException {
         PgTierManagedConnection on = open();
-        T made = call(create);
         sqlSent(on, sql);
-        T proxy = JdbcProxy.statement(this, on, type, made);
+        T proxy = JdbcProxy.wrap(this, on, type, call(create), null);
         synchronized (this) {
             statements.add(proxy);
+        }
+        if (closed) {
+            // Closed while the statement was being made: closeStatements() may have run before the add.
+            closeStatements();
+            throw new SQLException(Messages.handleClosed(), "08003");
         }
         return proxy;
     }
@@ -283,11 +300,6 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         closeStatements();
         owner = null;
         return current;
-    }
-
-    /** Closes the handle without telling anyone: the managed connection is cleaning up or going away. */
-    void invalidate() {
-        closeOnce();
     }
 
     private void closeStatements() {

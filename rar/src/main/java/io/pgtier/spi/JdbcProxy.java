@@ -47,12 +47,6 @@ final class JdbcProxy implements InvocationHandler {
         this.parent = parent;
     }
 
-    /** A statement made through {@code handle} on the session of {@code session}. */
-    static <T extends Statement> T statement(ConnectionHandle handle, PgTierManagedConnection session, Class<T> type,
-            T target) {
-        return wrap(handle, session, type, target, null);
-    }
-
     static <T> T wrap(ConnectionHandle handle, PgTierManagedConnection session, Class<T> type, T target, Object parent) {
         Object proxy = Proxy.newProxyInstance(JdbcProxy.class.getClassLoader(), new Class<?>[] {type},
                 new JdbcProxy(handle, session, target, parent));
@@ -84,8 +78,10 @@ final class JdbcProxy implements InvocationHandler {
                 break;
         }
         boolean statement = target instanceof Statement;
-        if (handle.owner() != session && !handle.isClosed() && !name.equals("close") && !name.equals("isClosed")) {
-            throw new SQLException(Messages.statementOfOtherSession(session.pool().name()), "55000");
+        if (handle.owner() != session && !name.equals("close") && !name.equals("isClosed")) {
+            // Closed, or moved to another session: this one may serve another bean now.
+            throw handle.isClosed() ? new SQLException(Messages.handleClosed(), "08003")
+                    : new SQLException(Messages.statementOfOtherSession(session.pool().name()), "55000");
         }
         // A statement's execution is what blocks on a hung server: the monitor watches for one that does not return.
         PgTierManagedConnection executing = statement && name.startsWith("execute") ? session : null;

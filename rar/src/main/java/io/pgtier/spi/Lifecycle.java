@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   OPEN ──markBroken──▶ BROKEN ──markDestroyed──▶ DESTROYED
  *     └──────────────markDestroyed───────────────────┘
  * </pre>
- * BROKEN: a fatal error was seen and the error event fired; the container destroys it next.
+ * BROKEN: the error event was fired — a fatal error, a retirement, a transaction that ended while a
+ * statement ran — and the container destroys it next; nothing is fired for it again.
  */
 enum Lifecycle {
     OPEN, BROKEN, DESTROYED;

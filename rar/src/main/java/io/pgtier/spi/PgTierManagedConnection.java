@@ -135,8 +135,7 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     @Override
     public Object getConnection(Subject subject, ConnectionRequestInfo info) throws ResourceException {
-        ConnectionHandle handle = new ConnectionHandle(this);
-        transactionCleanup.enter(handle);
+        ConnectionHandle handle = transactionCleanup.newHandle();
         handles.add(handle);
         pool.recordCheckout(tier);
         return handle;
@@ -157,25 +156,28 @@ final class PgTierManagedConnection implements ManagedConnection {
         }
     }
 
-    /** Returns this connection to the container as an error, which ends it, with why. */
+    /** Returns this connection to the container as an error, which ends it, with why; once. */
     private void retire(Object handle) {
         String why = Messages.retired(pool.name(), tier.id().label(), retireReason());
-        LOG.fine(why);
-        events.error(handle, new SQLException(why, "08003"));
+        if (Lifecycle.markBroken(life)) {
+            LOG.fine(why);
+            events.error(handle, new SQLException(why, "08003"));
+        }
     }
 
     /**
      * The transaction ended while a statement of a leaked handle still runs (a timeout on another
      * thread): the session is ended, so the statement fails and no other bean gets the session.
      */
-    void endWhileExecuting(ConnectionHandle handle) {
-        handles.remove(handle);
+    boolean endWhileExecuting(ConnectionHandle handle) {
         if (!Lifecycle.markBroken(life)) {
-            return;
+            return false;
         }
+        handles.remove(handle);
         closeSocket("whose transaction ended");
         events.error(handle,
                 new SQLException(Messages.endedWhileExecuting(pool.name(), tier.id().label()), "08003"));
+        return true;
     }
 
     /**
@@ -195,8 +197,9 @@ final class PgTierManagedConnection implements ManagedConnection {
     /** A handle moved here ({@link ConnectionHandle#moveTo}): it is this connection's now. */
     void adopt(ConnectionHandle handle) {
         handles.add(handle);
-        if (handle.transaction() != null) {
-            transactionCleanup.watch(handle.transaction());
+        Object transaction = handle.transaction();
+        if (transaction != null && transaction.equals(pool.transactions().key())) {
+            transactionCleanup.watch(transaction);
         }
     }
 
@@ -211,6 +214,9 @@ final class PgTierManagedConnection implements ManagedConnection {
      */
     void handleClosed(ConnectionHandle handle, boolean transactionOver) {
         handles.remove(handle);
+        if (life.get() != Lifecycle.OPEN) {
+            return; // the error event was fired: the container destroys this connection, never reuses it
+        }
         if (handles.isEmpty() && !isUsable()) {
             Object transaction = transactionOver ? null : pool.transactions().key();
             if (transaction == null && !inContainerTransaction()) {
@@ -309,7 +315,7 @@ final class PgTierManagedConnection implements ManagedConnection {
             if (localTransaction.abandon()) {
                 LOG.warning(Messages.abandonedLocalTransaction(pool.name(), tier.id().label()));
             }
-            reset.restore(physical.logical(), physical.session());
+            reset.restore(physical);
         } catch (SQLException e) {
             onError(e);
             if (life.get() == Lifecycle.OPEN) {
@@ -331,7 +337,7 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     private void invalidateHandles() {
         for (ConnectionHandle handle : handles) {
-            handle.invalidate();
+            handle.closeOnce();
         }
         handles.clear();
     }
@@ -345,9 +351,13 @@ final class PgTierManagedConnection implements ManagedConnection {
             return xa;
         }
         try {
-            xa = new PgXAResource(this, physical.xa().getXAResource());
-            xaResource = xa;
-            return xa;
+            synchronized (this) {
+                // One wrapper per session: the one the transaction manager holds is the one the handle asks.
+                if (xaResource == null) {
+                    xaResource = new PgXAResource(this, physical.xa().getXAResource());
+                }
+                return xaResource;
+            }
         } catch (SQLException e) {
             onError(e);
             throw new ResourceException(Messages.firstLine(e.getMessage()), e);

@@ -87,11 +87,16 @@ final class PgXAResource implements XAResource {
             xa.commit(xid, onePhase);
         } catch (XAException e) {
             XAException failure = failed(e);
-            SQLException cause = e.getCause() instanceof SQLException sql ? sql
-                    : new SQLException(Messages.firstLine(e.getMessage()), SqlStates.CONNECTION_FAILURE, e);
-            // pgjdbc answers XAER_RMFAIL for any connection error, and may report the closed connection
-            // of its clean-up instead of the I/O error that broke the commit.
-            if (failure.errorCode == XAException.XAER_RMFAIL || SqlStates.outcomeUnknown(cause)) {
+            SQLException cause = e.getCause() instanceof SQLException sql ? sql : null;
+            // A prepared branch whose resource manager failed is in doubt whatever the cause says:
+            // pgjdbc may report the closed connection of its own clean-up instead of the I/O error
+            // that broke COMMIT PREPARED.
+            boolean inDoubt = cause != null && SqlStates.outcomeUnknown(cause)
+                    || !onePhase && failure.errorCode == XAException.XAER_RMFAIL;
+            if (inDoubt) {
+                if (cause == null) {
+                    cause = new SQLException(Messages.firstLine(e.getMessage()), SqlStates.CONNECTION_FAILURE, e);
+                }
                 String message = Messages.commitOutcomeUnknown(owner.pool().name(), owner.tier().id().label(),
                         onePhase ? "XA one-phase commit" : "XA commit", cause);
                 XAException unknown = new XAException(message);

@@ -23,8 +23,9 @@ import java.util.logging.Logger;
  *   <li>without a registry nothing could be marked, and the pool refuses to take part in any
  *       transaction ({@link #requireTransactionRegistry}, checked when the container begins a local
  *       transaction or starts an XA branch): its first allocation in one fails with PGT-221;</li>
- *   <li>if marking fails, the transaction is remembered as doomed (weakly, by its key): it is
- *       logged SEVERE, and every later connection of this pool in it is refused (PGT-223).</li>
+ *   <li>if marking fails, the transaction is remembered as doomed (by its key, until it ends): it
+ *       is logged SEVERE, and every later connection of this pool in it refuses every call
+ *       (PGT-223).</li>
  * </ul>
  */
 final class PoolTransactions {
@@ -60,11 +61,22 @@ final class PoolTransactions {
         }
     }
 
-    /** Refuses a connection in a transaction that lost one to a fatal error and could not be marked. */
-    void refuseIfDoomed(Object key) throws SQLException {
+    /** Whether any transaction is doomed now: while none is, checking costs one volatile read. */
+    boolean anyDoomed() {
+        return anyDoomed;
+    }
+
+    /**
+     * Why a connection in transaction {@code key} is refused — it lost one to a fatal error and
+     * could not be marked rollback-only — or {@code null}. The connection is still handed out, with
+     * every call refused: a container cannot take back a handle it failed to get (Payara's pool
+     * would keep the slot busy).
+     */
+    SQLException refusalFor(Object key) {
         if (anyDoomed && key != null && doomed.contains(key)) {
-            throw new SQLException(Messages.transactionDoomed(pool), "25P02");
+            return new SQLException(Messages.transactionDoomed(pool), "25P02");
         }
+        return null;
     }
 
     /** After a fatal error on {@code tier}: marks the caller's transaction rollback-only, or dooms it. */
@@ -79,16 +91,36 @@ final class PoolTransactions {
             if (key == null) {
                 return;
             }
-            int status = r.getTransactionStatus();
-            if (status == Status.STATUS_ACTIVE || status == Status.STATUS_PREPARING) {
+            // Only while active: once the transaction manager prepares or ends it, it cannot go on anyway.
+            if (r.getTransactionStatus() == Status.STATUS_ACTIVE) {
                 r.setRollbackOnly();
             }
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, Messages.rollbackOnlyFailed(pool, tier), e);
             if (key != null) {
-                doomed.add(key);
-                anyDoomed = true;
+                doom(r, key);
             }
+        }
+    }
+
+    private void doom(TransactionSynchronizationRegistry r, Object key) {
+        doomed.add(key);
+        anyDoomed = true;
+        try {
+            r.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    doomed.remove(key);
+                    anyDoomed = !doomed.isEmpty();
+                }
+            });
+        } catch (RuntimeException e) {
+            // Kept until the key is collected (the set holds it weakly).
+            LOG.log(Level.FINE, "pgtier: no end-of-transaction callback for a doomed transaction", e);
         }
     }
 }

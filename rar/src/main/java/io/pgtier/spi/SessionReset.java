@@ -1,5 +1,6 @@
 package io.pgtier.spi;
 
+import io.pgtier.pg.PgPhysical;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,11 +22,13 @@ import org.postgresql.jdbc.AutoSave;
  *       {@code ApplicationName} sessions are counted by), the type map, and the driver's own
  *       settings reached through {@code unwrap(PGConnection.class)}: the value before the first
  *       change is kept and put back;</li>
- *   <li>{@link #SQL}: SQL that may change the session ({@link SessionSql}: {@code SET},
- *       {@code SET ROLE}, {@code SET SESSION AUTHORIZATION}, advisory locks, {@code LISTEN},
- *       temporary tables, cursors {@code WITH HOLD}, {@code PREPARE}, isolation and schema through
- *       JDBC): one round trip, {@code DISCARD ALL}. It also drops pgjdbc's server-side prepared
- *       statements, which pgjdbc sees in the command's reply and prepares again when next used.</li>
+ *   <li>SQL that may change the session ({@link SessionSql}): settings ({@code SET},
+ *       {@code set_config}, isolation and schema through JDBC) cost one {@code RESET ALL}; what
+ *       only {@code DISCARD ALL} undoes ({@code SET ROLE}, {@code SET SESSION AUTHORIZATION},
+ *       advisory locks, {@code LISTEN}, temporary tables, cursors {@code WITH HOLD},
+ *       {@code PREPARE}) costs one {@code DISCARD ALL}, which also drops pgjdbc's server-side
+ *       prepared statements (pgjdbc sees it in the command's reply and prepares them again); a
+ *       {@code BEGIN} sent as SQL with autocommit on is rolled back.</li>
  * </ul>
  * Session defaults given at connect (the URL's options, {@code application_name}) survive
  * {@code RESET ALL}: PostgreSQL resets to the values of the start-up packet.
@@ -37,10 +40,9 @@ final class SessionReset {
     static final int CLIENT_INFO = 1 << 2;
     static final int TYPE_MAP = 1 << 3;
     static final int DRIVER = 1 << 4;
-    static final int SQL = 1 << 5;
-
-    /** Session authorization, settings, prepared statements, cursors, listens, advisory locks, temp tables; outside a transaction. */
-    static final String RESET_SQL = "DISCARD ALL";
+    static final int SETTINGS = 1 << 5;
+    static final int DISCARD = 1 << 6;
+    static final int OPENED_TRANSACTION = 1 << 7;
 
     private final AtomicInteger dirty = new AtomicInteger();
     private int networkTimeout;
@@ -77,7 +79,7 @@ final class SessionReset {
                 autosave = pg.getAutosave();
                 adaptiveFetch = pg.getAdaptiveFetch();
             }
-            case SQL -> {
+            case SETTINGS, DISCARD, OPENED_TRANSACTION -> {
                 // nothing to keep: the reset returns to the session's defaults
             }
             default -> throw new IllegalArgumentException("session state " + what);
@@ -85,24 +87,41 @@ final class SessionReset {
         dirty.accumulateAndGet(what, (a, b) -> a | b);
     }
 
+    /** SQL with these {@link SessionSql#effects} was sent: what the return must undo. */
+    void sqlSent(int effects) throws SQLException {
+        if ((effects & SessionSql.DISCARD) != 0) {
+            touch(DISCARD, null);
+        } else if ((effects & SessionSql.SETTINGS) != 0) {
+            touch(SETTINGS, null);
+        }
+        if ((effects & SessionSql.OPENS_TRANSACTION) != 0) {
+            touch(OPENED_TRANSACTION, null);
+        }
+    }
+
     /**
-     * Undoes what was touched; {@code logical} ends an open transaction (pgjdbc's XA proxy keeps its
-     * own state in step), {@code session} takes the rest.
+     * Undoes what was touched; the logical connection ends an open transaction (pgjdbc's XA proxy
+     * keeps its own state in step), the session takes the rest. The network timeout goes back
+     * first, so a bean's short one cannot fail the reset's own round trips.
      */
-    void restore(Connection logical, Connection session) throws SQLException {
+    void restore(PgPhysical physical) throws SQLException {
+        Connection logical = physical.logical();
+        Connection session = physical.session();
+        int touched = dirty.getAndSet(0);
+        if ((touched & NETWORK_TIMEOUT) != 0) {
+            session.setNetworkTimeout(Runnable::run, networkTimeout);
+        }
         if (!session.getAutoCommit()) {
             logical.rollback();
             logical.setAutoCommit(true);
+        } else if ((touched & OPENED_TRANSACTION) != 0 && physical.inTransaction()) {
+            execute(session, "ROLLBACK");
         }
         if (session.isReadOnly()) {
             session.setReadOnly(false);
         }
-        int touched = dirty.getAndSet(0);
         if (touched == 0) {
             return;
-        }
-        if ((touched & NETWORK_TIMEOUT) != 0) {
-            session.setNetworkTimeout(Runnable::run, networkTimeout);
         }
         if ((touched & HOLDABILITY) != 0) {
             session.setHoldability(holdability);
@@ -117,18 +136,25 @@ final class SessionReset {
             pg.setAutosave(autosave);
             pg.setAdaptiveFetch(adaptiveFetch);
         }
-        if ((touched & SQL) != 0) {
-            try (Statement s = session.createStatement()) {
-                s.execute(RESET_SQL);
-            }
+        if ((touched & DISCARD) != 0) {
+            execute(session, "DISCARD ALL");
             // Notifications already received for a channel the bean listened on are not the next bean's.
             session.unwrap(PGConnection.class).getNotifications();
+        } else if ((touched & SETTINGS) != 0) {
+            execute(session, "RESET ALL");
         }
         if ((touched & CLIENT_INFO) != 0) {
             session.setClientInfo(clientInfo);
         }
     }
 
+    private static void execute(Connection session, String sql) throws SQLException {
+        try (Statement s = session.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /** What the return will undo: the bits above, for tests. */
     int dirty() {
         return dirty.get();
     }

@@ -1,8 +1,6 @@
 package io.pgtier.spi;
 
-import jakarta.resource.ResourceException;
 import jakarta.transaction.Synchronization;
-import java.sql.SQLException;
 import java.util.logging.Logger;
 
 /**
@@ -29,22 +27,27 @@ final class TransactionCleanup {
         this.connection = connection;
     }
 
-    /** A new handle: inside a transaction it is watched, in a doomed one refused. */
-    void enter(ConnectionHandle handle) throws ResourceException {
+    /**
+     * A new handle for a bean: inside a transaction it is watched (closed at the end if the bean
+     * forgets), in a doomed one it refuses every call. Outside, or with the cleanup off and no
+     * transaction doomed, it costs no registry call.
+     */
+    ConnectionHandle newHandle() {
         PoolRuntime pool = connection.pool();
-        Object transaction = pool.transactions().key();
+        PoolTransactions transactions = pool.transactions();
+        if (!pool.closesLeaksAtCompletion() && !transactions.anyDoomed()) {
+            return new ConnectionHandle(connection, null);
+        }
+        Object transaction = transactions.key();
         if (transaction == null) {
-            return;
+            return new ConnectionHandle(connection, null);
         }
-        try {
-            pool.transactions().refuseIfDoomed(transaction);
-        } catch (SQLException e) {
-            throw new ResourceException(e.getMessage(), e);
-        }
+        ConnectionHandle handle = new ConnectionHandle(connection, transactions.refusalFor(transaction));
         if (pool.closesLeaksAtCompletion()) {
             handle.enteredTransaction(transaction, pool.recordsAcquisitionSite() ? AcquisitionSite.capture() : null);
             watch(transaction);
         }
+        return handle;
     }
 
     /** Registers the end-of-transaction cleanup once per transaction this connection takes part in. */
@@ -79,21 +82,21 @@ final class TransactionCleanup {
         String tier = connection.tier().id().label();
         boolean closedHere = false;
         for (ConnectionHandle handle : connection.handles()) {
-            if (handle.transaction() != transaction) {
+            if (handle.transaction() != transaction || handle.isClosed()) {
                 continue;
             }
-            // Read before closing: closing the handle closes its statements, which may end the one running.
-            boolean executing = connection.fitness().executingSince() != 0;
+            if (connection.fitness().executingSince() != 0 && connection.endWhileExecuting(handle)) {
+                // The socket is closed first: closing a statement that runs on a hung server would wait for it.
+                LOG.warning(Messages.endedWhileExecuting(pool.name(), tier));
+                handle.closeOnce();
+                pool.recordLeak();
+                return;
+            }
             if (handle.closeOnce() == null) {
                 continue;
             }
             pool.recordLeak();
             LOG.warning(Messages.leakClosed(pool.name(), tier, handle.acquiredAt()));
-            if (executing) {
-                LOG.warning(Messages.endedWhileExecuting(pool.name(), tier));
-                connection.endWhileExecuting(handle);
-                return;
-            }
             connection.handleClosed(handle, true);
             closedHere = true;
         }

@@ -203,13 +203,31 @@ class SessionResetTest {
     }
 
     @Test
-    @DisplayName("a session nobody changed is handed on without a reset")
-    void untouchedSessionNotReset() throws Exception {
+    @DisplayName("BEGIN sent as SQL with autocommit on: the open transaction is rolled back, not passed on")
+    void sqlBegin() throws Exception {
+        firstThenNext(c -> {
+            execute(c, "BEGIN");
+            execute(c, "INSERT INTO kept VALUES (5)");
+        }, c -> assertThat(text(c, "SELECT count(*) FROM kept WHERE id = 5")).isEqualTo("0"));
+        assertThat(count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgtier-reset'"
+                + " AND state = 'idle in transaction'")).isZero();
+    }
+
+    @Test
+    @DisplayName("a session nobody changed is handed on without a reset; settings cost RESET ALL, not DISCARD ALL")
+    void resetOnlyWhatWasTouched() throws Exception {
         try (Connection c = pool.connection()) {
-            execute(c, "SELECT 1");
-            assertThat(((ConnectionHandle) c).owner().reset().dirty()).isZero();
-            execute(c, "SELECT x FROM (VALUES ('SET in a string is not a SET')) v(x)");
-            assertThat(((ConnectionHandle) c).owner().reset().dirty()).isZero();
+            SessionReset reset = ((ConnectionHandle) c).owner().reset();
+            for (String plain : java.util.List.of("SELECT 1", "SELECT x FROM (VALUES ('SET in a string; COMMIT')) v(x)",
+                    "SELECT attempts, template FROM (VALUES (1, 2)) v(attempts, template)",
+                    "SET LOCAL work_mem = '8MB'", "SELECT $$; LISTEN x$$")) {
+                execute(c, plain);
+                assertThat(reset.dirty()).as(plain).isZero();
+            }
+            execute(c, "SET statement_timeout = '5s'");
+            assertThat(reset.dirty()).isEqualTo(SessionReset.SETTINGS);
+            execute(c, "CREATE TEMP TABLE t_reset(x int)");
+            assertThat(reset.dirty() & SessionReset.DISCARD).isNotZero();
         }
     }
 

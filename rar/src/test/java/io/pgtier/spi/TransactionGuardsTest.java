@@ -52,6 +52,8 @@ class TransactionGuardsTest {
     private FaultProxy route;
     private TestPool pool;
     private TestPool routed;
+    /** Not the common pool: on 2 cores it has one thread, which a blocked statement would hold. */
+    private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
 
     @BeforeAll
     void start() throws Exception {
@@ -67,6 +69,7 @@ class TransactionGuardsTest {
     void stop() {
         pool.close();
         routed.close();
+        threads.shutdownNow();
         harness.close();
     }
 
@@ -145,7 +148,7 @@ class TransactionGuardsTest {
                     } catch (SQLException e) {
                         throw new IllegalStateException(e);
                     }
-                });
+                }, threads);
                 meet(together);
                 pool.transactions.complete(Status.STATUS_ROLLEDBACK);
                 bean.get(10, TimeUnit.SECONDS);
@@ -171,12 +174,13 @@ class TransactionGuardsTest {
             int pid = handle.unwrap(PGConnection.class).getBackendPID();
             CompletableFuture<Throwable> statement = CompletableFuture.supplyAsync(() -> {
                 try (Statement s = handle.createStatement()) {
-                    s.execute("SELECT pg_sleep(30)");
+                    // Not longer: the server notices the closed socket only when the statement ends.
+                    s.execute("SELECT pg_sleep(4)");
                     return null;
                 } catch (SQLException e) {
                     return e;
                 }
-            });
+            }, threads);
             await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
 
             pool.transactions.complete(Status.STATUS_ROLLEDBACK);
@@ -184,7 +188,7 @@ class TransactionGuardsTest {
             assertThat(statement.get(10, TimeUnit.SECONDS)).as("the running statement fails").isInstanceOf(SQLException.class);
             assertThat(events.closed).as("never handed back for reuse").isEmpty();
             assertThat(events.errors).hasSize(1);
-            await().atMost(Duration.ofSeconds(10))
+            await().atMost(Duration.ofSeconds(20))
                     .until(() -> count("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) == 0);
         } finally {
             mc.destroy();
@@ -257,10 +261,14 @@ class TransactionGuardsTest {
             assertThat(severe).singleElement().satisfies(r -> assertThat(r.getMessage())
                     .contains("PGT-222").contains("pgtier[guards]").contains("tier primary"));
 
-            SQLException refused = catchThrowableOfType(SQLException.class, pool::connection);
+            Connection doomed = pool.connection();
+            SQLException refused = catchThrowableOfType(SQLException.class, () -> doomed.createStatement().execute("SELECT 1"));
 
-            assertThat((Throwable) refused).as("no second connection in the doomed transaction").isNotNull();
+            assertThat((Throwable) refused).as("no work on another connection in the doomed transaction").isNotNull();
             assertThat(refused.getMessage()).contains("PGT-223");
+            assertThat(refused.getSQLState()).isEqualTo("25P02");
+            doomed.close();
+            assertThat(pool.manager.idleCount()).as("the refused connection went back to the pool").isPositive();
         } finally {
             log.removeHandler(capture);
             pool.transactions.refuseRollbackOnly(false);
@@ -306,6 +314,83 @@ class TransactionGuardsTest {
         }
     }
 
+    @Test
+    @DisplayName("inside the container's transaction, COMMIT or ROLLBACK sent as SQL is refused (2D000); ROLLBACK TO a savepoint is not")
+    void transactionControlInSqlRefused() throws Exception {
+        ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+        try {
+            LocalTransaction tx = mc.getLocalTransaction();
+            Connection c = (Connection) mc.getConnection(null, null);
+            tx.begin();
+            c.createStatement().execute("INSERT INTO work VALUES (50)");
+            for (String sql : List.of("COMMIT", "end", " /* done */ ROLLBACK", "SELECT 1; COMMIT", "PREPARE TRANSACTION 'x'")) {
+                SQLException e = catchThrowableOfType(SQLException.class, () -> c.createStatement().execute(sql));
+                assertThat((Throwable) e).as(sql).isNotNull();
+                assertThat(e.getSQLState()).as(sql).isEqualTo("2D000");
+                assertThat(catchThrowableOfType(SQLException.class, () -> c.prepareStatement(sql)).getSQLState()).isEqualTo("2D000");
+            }
+            c.createStatement().execute("SAVEPOINT s1");
+            c.createStatement().execute("ROLLBACK TO SAVEPOINT s1");
+            tx.rollback();
+            assertThat(count("SELECT count(*) FROM work WHERE id = 50")).as("the container's rollback undid it").isZero();
+        } finally {
+            mc.destroy();
+        }
+    }
+
+    @Test
+    @DisplayName("after close, nothing the handle gave out reaches the session: metadata, the driver's API, statements")
+    void closedHandleReachesNothing() throws Exception {
+        Connection c = pool.connection();
+        PGConnection driver = c.unwrap(PGConnection.class);
+        java.sql.DatabaseMetaData meta = c.getMetaData();
+        c.close();
+
+        assertThat(catchThrowableOfType(SQLException.class, driver::getNotifications).getSQLState()).isEqualTo("08003");
+        assertThat(catchThrowableOfType(SQLException.class, () -> meta.getTables(null, null, "%", null)).getSQLState())
+                .isEqualTo("08003");
+        ManagedConnection other = pool.factory.createManagedConnection(null, null);
+        try {
+            assertThat(catchThrowableOfType(ResourceException.class, () -> other.associateConnection(c))).isNotNull();
+        } finally {
+            other.destroy();
+        }
+    }
+
+    @Test
+    @DisplayName("the transaction ends while a statement hangs on a black-holed route: completion does not wait for it")
+    void transactionEndsWhileAStatementHangs() throws Exception {
+        ManagedConnection mc = routed.factory.createManagedConnection(null, null);
+        Events events = new Events();
+        mc.addConnectionEventListener(events);
+        try {
+            routed.transactions.begin();
+            Connection handle = (Connection) mc.getConnection(null, null);
+            route.blackhole();
+            CompletableFuture<Throwable> statement = CompletableFuture.supplyAsync(() -> {
+                try (Statement s = handle.createStatement()) {
+                    s.execute("SELECT 1");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            }, threads);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
+
+            long start = System.nanoTime();
+            routed.transactions.complete(Status.STATUS_ROLLEDBACK);
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(tookMillis).as("completion waited for the hung statement (socket timeout 10 s)").isLessThan(5_000);
+            assertThat(statement.get(10, TimeUnit.SECONDS)).isInstanceOf(SQLException.class);
+            assertThat(events.errors).hasSize(1);
+            assertThat(events.closed).isEmpty();
+        } finally {
+            route.pass();
+            mc.destroy();
+        }
+    }
+
     // ---- XA
 
     @Test
@@ -328,6 +413,8 @@ class TransactionGuardsTest {
             xa.rollback(xid);
             assertThat(count("SELECT count(*) FROM work WHERE id = 20")).isZero();
             assertThat(c.getAutoCommit()).isTrue();
+            XAException unknownXid = catchThrowableOfType(XAException.class, () -> xa.commit(xid("never-prepared"), false));
+            assertThat(unknownXid.getMessage()).as("a refusal is not an unknown outcome").doesNotContain("PGT-220");
         } finally {
             mc.destroy();
         }
@@ -378,7 +465,7 @@ class TransactionGuardsTest {
                 } catch (XAException e) {
                     return e;
                 }
-            });
+            }, threads);
             await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
 
             route.reset();
