@@ -23,7 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -131,33 +131,55 @@ class TransactionGuardsTest {
     // ---- close racing the end of the transaction
 
     @Test
-    @DisplayName("a bean's close() racing afterCompletion on another thread: one CONNECTION_CLOSED per handle, 2,000 times")
+    @DisplayName("a bean's close() racing afterCompletion on another thread: one CONNECTION_CLOSED per handle, 20,000 times")
     void closeRacesTransactionEnd() throws Exception {
         ManagedConnection mc = pool.factory.createManagedConnection(null, null);
         Events events = new Events();
         mc.addConnectionEventListener(events);
-        CyclicBarrier together = new CyclicBarrier(2);
+        int rounds = 20_000;
+        Connection[] current = new Connection[1];
+        java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+        // The two sides are released by a spin, not a barrier (whose wake-up skew is microseconds), and the
+        // bean waits a different few hundred nanoseconds each round, so their close attempts overlap.
+        Future<?> bean = threads.submit(() -> {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+            for (int i = 1; i <= rounds; i++) {
+                while (started.get() < i) {
+                    Thread.onSpinWait();
+                }
+                long until = System.nanoTime() + random.nextInt(1_500);
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+                try {
+                    current[0].close();
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+                finished.incrementAndGet();
+            }
+            return null;
+        });
         try {
-            for (int i = 0; i < 2_000; i++) {
+            for (int i = 1; i <= rounds; i++) {
                 pool.transactions.begin();
                 Connection handle = (Connection) mc.getConnection(null, null);
-                CompletableFuture<Void> bean = CompletableFuture.runAsync(() -> {
-                    meet(together);
-                    try {
-                        handle.close();
-                    } catch (SQLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, threads);
-                meet(together);
+                current[0] = handle;
+                started.set(i);
                 pool.transactions.complete(Status.STATUS_ROLLEDBACK);
-                bean.get(10, TimeUnit.SECONDS);
+                while (finished.get() < i) {
+                    Thread.onSpinWait();
+                }
                 long closedEvents = events.closed.stream().filter(e -> e.getConnectionHandle() == handle).count();
                 assertThat(closedEvents).as("CONNECTION_CLOSED events for handle %d", i).isEqualTo(1);
+                events.closed.clear();
             }
+            bean.get(10, TimeUnit.SECONDS);
             assertThat(events.errors).isEmpty();
             assertThat(((PgTierManagedConnection) mc).handles()).isEmpty();
         } finally {
+            bean.cancel(true);
             mc.destroy();
         }
     }
@@ -534,14 +556,6 @@ class TransactionGuardsTest {
         int pid = c.unwrap(PGConnection.class).getBackendPID();
         server.execute("SELECT pg_terminate_backend(" + pid + ")");
         await().atMost(Duration.ofSeconds(10)).until(() -> count("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) == 0);
-    }
-
-    private static void meet(CyclicBarrier barrier) {
-        try {
-            barrier.await(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private int count(String sql) throws SQLException {
