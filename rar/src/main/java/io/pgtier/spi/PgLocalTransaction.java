@@ -86,9 +86,11 @@ final class PgLocalTransaction implements LocalTransaction {
      * rolled back with the rest of the session's state. Whether there was one.
      */
     boolean abandon() {
-        boolean was = active;
+        if (!active) {
+            return false; // every return: a read, not a volatile write
+        }
         active = false;
-        return was;
+        return true;
     }
 
     /** {@code e} from a commit on {@code on}, or 08007 when the connection broke with the commit under way. */

@@ -107,7 +107,11 @@ final class SessionReset {
     void restore(PgPhysical physical) throws SQLException {
         Connection logical = physical.logical();
         Connection session = physical.session();
-        int touched = dirty.getAndSet(0);
+        // A read on every return; the atomic write only when a bean changed something.
+        int touched = dirty.get();
+        if (touched != 0) {
+            dirty.set(0);
+        }
         if ((touched & NETWORK_TIMEOUT) != 0) {
             session.setNetworkTimeout(Runnable::run, networkTimeout);
         }
