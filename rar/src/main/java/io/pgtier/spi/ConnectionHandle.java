@@ -91,6 +91,10 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         owner = to;
         closeStatements();
         to.adopt(this);
+        if (closed) {
+            // Closed while it moved: the new connection must not keep it.
+            to.handles().remove(this);
+        }
     }
 
     /** This handle was created inside a container transaction, at {@code site} if recorded: it is closed when that ends. */
@@ -187,15 +191,21 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
      * SQL about to go to the session of {@code on}: marked for the reset when it may change the
      * session, refused (2D000) when it would end the container's transaction (see {@link SessionSql}).
      */
-    void sqlSent(PgTierManagedConnection on, String sql) throws SQLException {
+    int sqlSent(PgTierManagedConnection on, String sql) throws SQLException {
         int effects = SessionSql.effects(sql);
         if (effects == 0) {
-            return;
+            return 0;
         }
         if ((effects & SessionSql.ENDS_TRANSACTION) != 0) {
-            refuseInsideContainerTransaction(on, "transaction control in SQL");
+            refuseTransactionControl(on);
         }
         on.reset().sqlSent(effects);
+        return effects;
+    }
+
+    /** SQL that ends a transaction, refused while the container's transaction owns {@code on}'s session. */
+    void refuseTransactionControl(PgTierManagedConnection on) throws SQLException {
+        refuseInsideContainerTransaction(on, "transaction control in SQL");
     }
 
     @Override
@@ -254,8 +264,8 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     @Override
     <T extends Statement> T statement(Class<T> type, String sql, SqlCall<T> create) throws SQLException {
         PgTierManagedConnection on = open();
-        sqlSent(on, sql);
-        T proxy = JdbcProxy.wrap(this, on, type, call(create), null);
+        int effects = sqlSent(on, sql);
+        T proxy = JdbcProxy.wrap(this, on, type, call(create), null, effects);
         synchronized (this) {
             statements.add(proxy);
         }
@@ -293,16 +303,29 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
      * one that closed it: the owner it had then, or {@code null} when it was already closed.
      */
     PgTierManagedConnection closeOnce() {
+        PgTierManagedConnection current = claim();
+        if (current != null) {
+            closeStatements();
+        }
+        return current;
+    }
+
+    /**
+     * The compare-and-set of {@link #closeOnce} alone: marks the handle closed and returns its
+     * owner, or {@code null} when another thread closed it first. Its statements are left for the
+     * caller to close ({@link #closeStatements}): after the socket, when one may still run on a
+     * hung server.
+     */
+    PgTierManagedConnection claim() {
         if (!CLOSED.compareAndSet(this, false, true)) {
             return null;
         }
         PgTierManagedConnection current = owner;
-        closeStatements();
         owner = null;
         return current;
     }
 
-    private void closeStatements() {
+    void closeStatements() {
         List<Statement> open;
         synchronized (this) {
             if (statements.isEmpty()) {
@@ -327,7 +350,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
 
     @Override
     public boolean isValid(int timeoutSeconds) throws SQLException {
-        if (closed) {
+        if (closed || refusal != null) {
             return false;
         }
         return delegate().isValid(timeoutSeconds);

@@ -129,6 +129,11 @@ final class Messages {
                 + ": the session is ended, not returned to the pool";
     }
 
+    static String driverApiRefused(String pool, String method) {
+        return "PGT-227 pgtier[" + pool + "] " + method + "() is refused on a pooled connection: it would run work on"
+                + " the pool's session that the adapter cannot see or reset";
+    }
+
     static String firstLine(String text) {
         if (text == null) {
             return "";

@@ -307,6 +307,13 @@ final class PgTierManagedConnection implements ManagedConnection {
      */
     @Override
     public void cleanup() throws ResourceException {
+        if (fitness.executingSince() != 0 && Lifecycle.markBroken(life)) {
+            // Returned while a statement of it still runs (another thread of the bean): never reused.
+            // The socket goes before the statements: closing one that runs on a hung server would wait.
+            closeSocket("returned while a statement ran");
+            invalidateHandles();
+            throw new ResourceException(Messages.endedWhileExecuting(pool.name(), tier.id().label()));
+        }
         invalidateHandles();
         if (life.get() != Lifecycle.OPEN) {
             return;
@@ -329,8 +336,9 @@ final class PgTierManagedConnection implements ManagedConnection {
         if (!Lifecycle.markDestroyed(life)) {
             return;
         }
-        invalidateHandles();
+        // The session first: closing a statement that still runs on a hung server would wait for it.
         physical.closeQuietly();
+        invalidateHandles();
         releaseSlot();
         pool.forget(this);
     }

@@ -104,8 +104,10 @@ final class PoolTransactions {
     }
 
     private void doom(TransactionSynchronizationRegistry r, Object key) {
-        doomed.add(key);
-        anyDoomed = true;
+        synchronized (doomed) {
+            doomed.add(key);
+            anyDoomed = true;
+        }
         try {
             r.registerInterposedSynchronization(new Synchronization() {
                 @Override
@@ -114,8 +116,10 @@ final class PoolTransactions {
 
                 @Override
                 public void afterCompletion(int status) {
-                    doomed.remove(key);
-                    anyDoomed = !doomed.isEmpty();
+                    synchronized (doomed) {
+                        doomed.remove(key);
+                        anyDoomed = !doomed.isEmpty();
+                    }
                 }
             });
         } catch (RuntimeException e) {

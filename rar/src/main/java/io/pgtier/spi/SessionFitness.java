@@ -30,6 +30,7 @@ final class SessionFitness {
     private final long generation;
     private final long createdNanos = System.nanoTime();
     private volatile boolean aborted;
+    private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
     /** {@link System#nanoTime()} when the statement now executing started; 0 when none is. */
     private volatile long executingSince;
     /** The tier's fault epoch this session was last known good at. */
@@ -42,12 +43,20 @@ final class SessionFitness {
         this.checkedAtFaultEpoch = tier.faultEpoch();
     }
 
+    /**
+     * A statement starts. Counted: a bean may run statements on one connection from two threads
+     * (pgjdbc serialises them), and the session is not idle until the last has returned.
+     */
     void executionStarted() {
-        executingSince = System.nanoTime() | 1;
+        if (running.getAndIncrement() == 0) {
+            executingSince = System.nanoTime() | 1;
+        }
     }
 
     void executionEnded() {
-        executingSince = 0;
+        if (running.decrementAndGet() == 0) {
+            executingSince = 0;
+        }
     }
 
     long executingSince() {

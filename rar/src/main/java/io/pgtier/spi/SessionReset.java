@@ -28,7 +28,8 @@ import org.postgresql.jdbc.AutoSave;
  *       advisory locks, {@code LISTEN}, temporary tables, cursors {@code WITH HOLD},
  *       {@code PREPARE}) costs one {@code DISCARD ALL}, which also drops pgjdbc's server-side
  *       prepared statements (pgjdbc sees it in the command's reply and prepares them again); a
- *       {@code BEGIN} sent as SQL with autocommit on is rolled back.</li>
+ *       transaction the server holds open with autocommit on (a {@code BEGIN} sent as SQL) is
+ *       rolled back.</li>
  * </ul>
  * Session defaults given at connect (the URL's options, {@code application_name}) survive
  * {@code RESET ALL}: PostgreSQL resets to the values of the start-up packet.
@@ -42,7 +43,6 @@ final class SessionReset {
     static final int DRIVER = 1 << 4;
     static final int SETTINGS = 1 << 5;
     static final int DISCARD = 1 << 6;
-    static final int OPENED_TRANSACTION = 1 << 7;
 
     private final AtomicInteger dirty = new AtomicInteger();
     private int networkTimeout;
@@ -79,7 +79,7 @@ final class SessionReset {
                 autosave = pg.getAutosave();
                 adaptiveFetch = pg.getAdaptiveFetch();
             }
-            case SETTINGS, DISCARD, OPENED_TRANSACTION -> {
+            case SETTINGS, DISCARD -> {
                 // nothing to keep: the reset returns to the session's defaults
             }
             default -> throw new IllegalArgumentException("session state " + what);
@@ -93,9 +93,6 @@ final class SessionReset {
             touch(DISCARD, null);
         } else if ((effects & SessionSql.SETTINGS) != 0) {
             touch(SETTINGS, null);
-        }
-        if ((effects & SessionSql.OPENS_TRANSACTION) != 0) {
-            touch(OPENED_TRANSACTION, null);
         }
     }
 
@@ -118,7 +115,8 @@ final class SessionReset {
         if (!session.getAutoCommit()) {
             logical.rollback();
             logical.setAutoCommit(true);
-        } else if ((touched & OPENED_TRANSACTION) != 0 && physical.inTransaction()) {
+        } else if (physical.inTransaction()) {
+            // A BEGIN sent as SQL with autocommit on: pgjdbc's cached transaction state, no round trip to know.
             execute(session, "ROLLBACK");
         }
         if (session.isReadOnly()) {

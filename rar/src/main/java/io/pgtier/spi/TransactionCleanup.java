@@ -1,6 +1,7 @@
 package io.pgtier.spi;
 
 import jakarta.transaction.Synchronization;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -55,18 +56,24 @@ final class TransactionCleanup {
         if (transaction == watched) {
             return;
         }
-        watched = transaction;
-        connection.pool().transactions().afterCompletion(new Synchronization() {
-            @Override
-            public void beforeCompletion() {
-                // nothing: the bean may still use its connection until the transaction ends
-            }
+        try {
+            connection.pool().transactions().afterCompletion(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                    // nothing: the bean may still use its connection until the transaction ends
+                }
 
-            @Override
-            public void afterCompletion(int status) {
-                ended(transaction);
-            }
-        });
+                @Override
+                public void afterCompletion(int status) {
+                    ended(transaction);
+                }
+            });
+            watched = transaction;
+        } catch (RuntimeException e) {
+            // The transaction no longer takes synchronizations (marked rollback-only, timed out): the
+            // bean's handle still works and its close still returns it; only the safety net is missing.
+            LOG.log(Level.FINE, "pgtier: no end-of-transaction cleanup for this transaction", e);
+        }
     }
 
     /**
@@ -82,20 +89,22 @@ final class TransactionCleanup {
         String tier = connection.tier().id().label();
         boolean closedHere = false;
         for (ConnectionHandle handle : connection.handles()) {
-            if (handle.transaction() != transaction || handle.isClosed()) {
+            if (handle.transaction() != transaction) {
                 continue;
             }
-            if (connection.fitness().executingSince() != 0 && connection.endWhileExecuting(handle)) {
-                // The socket is closed first: closing a statement that runs on a hung server would wait for it.
-                LOG.warning(Messages.endedWhileExecuting(pool.name(), tier));
-                handle.closeOnce();
-                pool.recordLeak();
-                return;
-            }
-            if (handle.closeOnce() == null) {
+            boolean executing = connection.fitness().executingSince() != 0;
+            // Claimed first: of this cleanup and the bean's own close(), one acts.
+            if (handle.claim() == null) {
                 continue;
             }
             pool.recordLeak();
+            if (executing && connection.endWhileExecuting(handle)) {
+                // The socket is closed first: closing a statement that runs on a hung server would wait for it.
+                LOG.warning(Messages.endedWhileExecuting(pool.name(), tier));
+                handle.closeStatements();
+                return;
+            }
+            handle.closeStatements();
             LOG.warning(Messages.leakClosed(pool.name(), tier, handle.acquiredAt()));
             connection.handleClosed(handle, true);
             closedHere = true;

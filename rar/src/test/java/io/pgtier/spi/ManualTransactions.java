@@ -20,6 +20,7 @@ final class ManualTransactions implements TransactionSynchronizationRegistry {
     private volatile Object key;
     private volatile int status = Status.STATUS_NO_TRANSACTION;
     private volatile boolean refuseRollbackOnly;
+    private volatile boolean refuseSynchronizations;
     private final List<Synchronization> synchronizations = new CopyOnWriteArrayList<>();
     private final Map<Object, Object> resources = new ConcurrentHashMap<>();
 
@@ -44,6 +45,11 @@ final class ManualTransactions implements TransactionSynchronizationRegistry {
         this.refuseRollbackOnly = refuse;
     }
 
+    /** As Payara's registry does for a JTS transaction already marked rollback-only. */
+    void refuseSynchronizations(boolean refuse) {
+        this.refuseSynchronizations = refuse;
+    }
+
     @Override
     public Object getTransactionKey() {
         return key;
@@ -61,6 +67,9 @@ final class ManualTransactions implements TransactionSynchronizationRegistry {
 
     @Override
     public void registerInterposedSynchronization(Synchronization sync) {
+        if (refuseSynchronizations) {
+            throw new IllegalStateException("the transaction is marked rollback-only");
+        }
         synchronizations.add(sync);
     }
 

@@ -26,7 +26,8 @@ class SessionSqlTest {
             SET work_mem = '8MB'                                             | 1
             set search_path to app                                           | 1
             RESET ALL                                                        | 1
-            SELECT set_config('work_mem', '8MB', false)                      | 1
+            SELECT set_config('work_mem', '8MB', false)                      | 2
+            SELECT set_config('role', 'admin', false)                        | 2
             /* tuned */ SET statement_timeout = 0                            | 1
             SELECT 1; SET work_mem = '1MB'                                   | 1
             SET ROLE reporting                                               | 2
@@ -47,10 +48,26 @@ class SessionSqlTest {
             ABORT                                                            | 4
             PREPARE TRANSACTION 'x'                                          | 4
             INSERT INTO t VALUES (1); COMMIT                                 | 4
-            BEGIN                                                            | 8
-            START TRANSACTION READ ONLY                                      | 8
+            BEGIN                                                            | 0
+            START TRANSACTION READ ONLY                                      | 0
+            SET SESSION ROLE reporting                                       | 2
+            SET /* who */ ROLE reporting                                     | 2
+            SET SESSION SESSION AUTHORIZATION reporting                      | 2
+            SET SESSION work_mem = '1MB'                                     | 1
+            SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE | 1
+            SELECT 1 /* don't */ FROM t WHERE n = 'a;commit'                 | 0
+            /* a /* nested */ still a comment */ SET ROLE x                  | 2
+            SELECT E'it\\'s; COMMIT'                                        | 0
+            SELECT E'a\\\\'; COMMIT                                         | 4
+            CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END | 0
+            CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; COMMIT | 4
+            ROLLBACK WORK TO s1                                              | 0
+            ROLLBACK TRANSACTION TO SAVEPOINT s1                             | 0
+            ROLLBACK WORK                                                    | 4
+            CREATE TABLE pg_temp.scratch(i int)                              | 2
+            SELECT a$b FROM t                                                | 0
             """)
-    @org.junit.jupiter.api.DisplayName("1 settings (RESET ALL), 2 DISCARD ALL, 4 ends a transaction, 8 opens one")
+    @org.junit.jupiter.api.DisplayName("1 settings (RESET ALL), 2 DISCARD ALL, 4 ends a transaction")
     void effects(String sql, int expected) {
         assertThat(SessionSql.effects(sql)).isEqualTo(expected);
     }

@@ -217,6 +217,53 @@ class TransactionGuardsTest {
         }
     }
 
+    @Test
+    @DisplayName("the container returns a connection while another thread of the bean still runs a statement on it: ended, not reused")
+    void returnedWhileAStatementRuns() throws Exception {
+        ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+        try {
+            Connection handle = (Connection) mc.getConnection(null, null);
+            CompletableFuture<Throwable> statement = CompletableFuture.supplyAsync(() -> {
+                try (Statement s = handle.createStatement()) {
+                    s.execute("SELECT pg_sleep(4)");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            }, threads);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
+
+            ResourceException refused = catchThrowableOfType(ResourceException.class, mc::cleanup);
+
+            assertThat(refused).as("cleanup refuses, so the container destroys it").isNotNull();
+            assertThat(refused.getMessage()).contains("PGT-225");
+            assertThat(statement.get(10, TimeUnit.SECONDS)).isInstanceOf(SQLException.class);
+            assertThat(((PgTierManagedConnection) mc).isUsable()).isFalse();
+        } finally {
+            mc.destroy();
+        }
+    }
+
+    @Test
+    @DisplayName("a transaction that takes no more synchronizations (rollback-only in Payara's JTS): the bean still gets and returns its connection")
+    void synchronizationRefused() throws Exception {
+        ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+        Events events = new Events();
+        mc.addConnectionEventListener(events);
+        pool.transactions.begin();
+        pool.transactions.refuseSynchronizations(true);
+        try {
+            Connection handle = (Connection) mc.getConnection(null, null);
+            assertThat(handle.isValid(2)).isTrue();
+            handle.close();
+            assertThat(events.closed).as("returned").hasSize(1);
+        } finally {
+            pool.transactions.refuseSynchronizations(false);
+            pool.transactions.complete(Status.STATUS_ROLLEDBACK);
+            mc.destroy();
+        }
+    }
+
     // ---- rollback-only
 
     @Test
@@ -345,7 +392,8 @@ class TransactionGuardsTest {
             Connection c = (Connection) mc.getConnection(null, null);
             tx.begin();
             c.createStatement().execute("INSERT INTO work VALUES (50)");
-            for (String sql : List.of("COMMIT", "end", " /* done */ ROLLBACK", "SELECT 1; COMMIT", "PREPARE TRANSACTION 'x'")) {
+            for (String sql : List.of("COMMIT", "end", " /* done */ ROLLBACK", "SELECT 1; COMMIT", "PREPARE TRANSACTION 'x'",
+                    "ROLLBACK WORK")) {
                 SQLException e = catchThrowableOfType(SQLException.class, () -> c.createStatement().execute(sql));
                 assertThat((Throwable) e).as(sql).isNotNull();
                 assertThat(e.getSQLState()).as(sql).isEqualTo("2D000");
@@ -353,6 +401,9 @@ class TransactionGuardsTest {
             }
             c.createStatement().execute("SAVEPOINT s1");
             c.createStatement().execute("ROLLBACK TO SAVEPOINT s1");
+            PGConnection driver = c.unwrap(PGConnection.class);
+            assertThat(catchThrowableOfType(SQLException.class, () -> driver.getCopyAPI().copyIn("COMMIT")).getSQLState())
+                    .as("COMMIT through the copy API").isEqualTo("2D000");
             tx.rollback();
             assertThat(count("SELECT count(*) FROM work WHERE id = 50")).as("the container's rollback undid it").isZero();
         } finally {
@@ -361,16 +412,48 @@ class TransactionGuardsTest {
     }
 
     @Test
-    @DisplayName("after close, nothing the handle gave out reaches the session: metadata, the driver's API, statements")
+    @DisplayName("COMMIT prepared outside the container's transaction and executed inside it is refused there")
+    void preparedTransactionControlRefusedWhenExecuted() throws Exception {
+        ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+        try {
+            Connection c = (Connection) mc.getConnection(null, null);
+            java.sql.PreparedStatement commit = c.prepareStatement("COMMIT");
+            Statement batch = c.createStatement();
+            batch.addBatch("COMMIT");
+            LocalTransaction tx = mc.getLocalTransaction();
+            tx.begin();
+            c.createStatement().execute("INSERT INTO work VALUES (60)");
+
+            assertThat(catchThrowableOfType(SQLException.class, commit::execute).getSQLState()).isEqualTo("2D000");
+            assertThat(catchThrowableOfType(SQLException.class, batch::executeBatch).getSQLState()).isEqualTo("2D000");
+
+            tx.rollback();
+            assertThat(count("SELECT count(*) FROM work WHERE id = 60")).isZero();
+        } finally {
+            mc.destroy();
+        }
+    }
+
+    @Test
+    @DisplayName("after close, nothing the handle gave out reaches the session: statements, result sets, metadata, the driver's API;"
+            + " and nothing unwraps to the driver's own objects")
     void closedHandleReachesNothing() throws Exception {
         Connection c = pool.connection();
         PGConnection driver = c.unwrap(PGConnection.class);
         java.sql.DatabaseMetaData meta = c.getMetaData();
+        Statement statement = c.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT generate_series(1, 3)");
+        assertThat(catchThrowableOfType(SQLException.class, () -> statement.unwrap(org.postgresql.jdbc.PgStatement.class))
+                .getSQLState()).as("the driver's statement leads to the session").isEqualTo("0A000");
+        assertThat(catchThrowableOfType(SQLException.class, driver::getFastpathAPI).getSQLState()).isEqualTo("0A000");
         c.close();
 
         assertThat(catchThrowableOfType(SQLException.class, driver::getNotifications).getSQLState()).isEqualTo("08003");
         assertThat(catchThrowableOfType(SQLException.class, () -> meta.getTables(null, null, "%", null)).getSQLState())
                 .isEqualTo("08003");
+        assertThat(catchThrowableOfType(SQLException.class, () -> statement.execute("SELECT 1")).getSQLState())
+                .isEqualTo("08003");
+        assertThat(catchThrowableOfType(SQLException.class, rows::next).getSQLState()).isEqualTo("08003");
         ManagedConnection other = pool.factory.createManagedConnection(null, null);
         try {
             assertThat(catchThrowableOfType(ResourceException.class, () -> other.associateConnection(c))).isNotNull();
@@ -431,6 +514,8 @@ class TransactionGuardsTest {
                 assertThat(e.getSQLState()).isEqualTo("2D000");
                 assertThat(e.getMessage()).contains("PGT-217");
             }
+            assertThat(catchThrowableOfType(SQLException.class, () -> c.createStatement().execute("COMMIT")).getSQLState())
+                    .as("COMMIT as SQL in the branch").isEqualTo("2D000");
             xa.end(xid, XAResource.TMSUCCESS);
             xa.rollback(xid);
             assertThat(count("SELECT count(*) FROM work WHERE id = 20")).isZero();

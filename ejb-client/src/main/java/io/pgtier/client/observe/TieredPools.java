@@ -1,7 +1,6 @@
 package io.pgtier.client.observe;
 
 import io.pgtier.api.TieredDataSource;
-import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -19,6 +18,11 @@ import javax.sql.DataSource;
  * ones of {@code server-config/micro/post-boot-xa.asadmin} where they exist. Nothing here opens a
  * connection: {@link TieredDataSource#status()} only reads the adapter's counters and its
  * monitor's last round, so it is cheap enough to call on every probe and scrape.
+ *
+ * <p>Looked up when first asked, not injected: an injection that fails fails the whole
+ * application's start, and on Payara Server an application re-enabled after a pool change may
+ * start before the pool's resource is bound again. A caller that asks too early gets the error for
+ * that resource only, and the next call looks again.
  */
 @ApplicationScoped
 public class TieredPools {
@@ -32,13 +36,8 @@ public class TieredPools {
     /** Reported when the server has them: the XA pools of the XA post-boot add-on. */
     public static final List<String> OPTIONAL = List.of("jca/pgtier-xa", "jca/pgtier-billing-xa");
 
-    @Resource(lookup = READ_WRITE)
-    private DataSource readWrite;
-
-    @Resource(lookup = READ_ONLY)
-    private DataSource readOnly;
-
-    /** Looked up once: pools are created before applications deploy, and a failed lookup is not cheap. */
+    private final Map<String, DataSource> found = new ConcurrentHashMap<>();
+    /** An optional resource is looked for once: pools are created before applications deploy, and a failed lookup is not cheap. */
     private final Map<String, Optional<DataSource>> optional = new ConcurrentHashMap<>();
 
     /** {@link #RESOURCES}, then those of {@link #OPTIONAL} the server has. */
@@ -55,15 +54,24 @@ public class TieredPools {
     /**
      * The resource named {@code jndiName} as a {@link TieredDataSource}.
      *
-     * @throws SQLException if it is not a pgtier resource (another adapter's, or a JDBC pool)
+     * @throws SQLException if it is not bound now, or not a pgtier resource (another adapter's, or a JDBC pool)
      * @throws IllegalArgumentException if {@code jndiName} is not one of {@link #resources()}
      */
     public TieredDataSource tiered(String jndiName) throws SQLException {
-        DataSource ds = switch (jndiName) {
-            case READ_WRITE -> readWrite;
-            case READ_ONLY -> readOnly;
-            default -> optional(jndiName);
-        };
+        DataSource ds;
+        if (RESOURCES.contains(jndiName)) {
+            ds = found.get(jndiName);
+            if (ds == null) {
+                try {
+                    ds = (DataSource) new InitialContext().lookup(jndiName);
+                } catch (NamingException e) {
+                    throw new SQLException("pgtier resource " + jndiName + " is not bound: " + e.getMessage(), e);
+                }
+                found.put(jndiName, ds);
+            }
+        } else {
+            ds = optional(jndiName);
+        }
         if (ds == null) {
             throw new IllegalArgumentException("not a pgtier resource of this application: " + jndiName);
         }
