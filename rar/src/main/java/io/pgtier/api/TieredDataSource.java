@@ -14,6 +14,21 @@ public interface TieredDataSource extends DataSource {
     /** The pool now: its tiers, counters and the monitor's last round. */
     PoolStatus status();
 
+    /**
+     * Stops new connections to {@code tier} ("primary", "backup", "failover") for every pool of the
+     * adapter; idle connections are retired, in-use ones when returned. {@code actor} (who asked)
+     * is recorded with the event.
+     *
+     * @throws IllegalArgumentException if this pool has no such tier
+     */
+    void drain(String tier, String actor);
+
+    /** Makes {@code tier} this pool's first choice while it can serve (a planned switchover); see {@link #drain}. */
+    void prefer(String tier, String actor);
+
+    /** Undoes a drain of {@code tier} and this pool's preference; see {@link #drain}. */
+    void resume(String tier, String actor);
+
     /** Each configured tier in walk order, as of now. */
     default List<TierStatus> tiers() {
         return status().tiers();

@@ -4,6 +4,7 @@ import io.pgtier.api.BreakerState;
 import io.pgtier.api.Role;
 import io.pgtier.api.TierState;
 import io.pgtier.pg.SqlStates;
+import io.pgtier.observe.EventLog;
 import io.pgtier.pg.TierProbe;
 import io.pgtier.tier.FailureKind;
 import io.pgtier.tier.Tier;
@@ -242,8 +243,7 @@ public final class HealthMonitor {
         Role before = tier.role();
         tier.recordRole(result.role());
         if (before != Role.UNKNOWN && before != result.role()) {
-            LOG.info(() -> "pgtier monitor: tier " + name(tier) + " is "
-                    + result.role() + " now, was " + before);
+            event(EventLog.Kind.ROLE_CHANGED, tier, result.role() + " now, was " + before);
         }
         tier.recordLag(result.lagBytes());
         tier.recordProbeLatency(result.latencyMicros());
@@ -252,14 +252,14 @@ public final class HealthMonitor {
         p.configProblemReported = null;
         Long previousRun = p.runStarts.put(result.server(), result.runStartMillis());
         if (previousRun != null && previousRun != result.runStartMillis()) {
-            LOG.warning(() -> "pgtier monitor: server " + result.server() + " of tier " + name(tier)
+            event(EventLog.Kind.SERVER_RESTARTED, tier, "server " + result.server()
                     + " restarted since the last probe; the sessions opened on it before are ended");
             onDown.serverRestarted(tier, result.server(), result.runStartLocalMillis());
         }
         p.consecutiveFailures.set(0);
         if (tier.markUp()) {
-            LOG.info(() -> "pgtier monitor: tier " + name(tier) + " answers again (" + result.role() + "), now "
-                    + tier.state());
+            event(EventLog.Kind.TIER_UP, tier, "answers the probe again (" + result.role() + ", "
+                    + result.latencyMicros() / 1000 + " ms), now " + tier.state());
         }
         if (tier.finishProbation()) {
             failBackTo(tier);
@@ -269,10 +269,9 @@ public final class HealthMonitor {
     private void recordDown(Tier tier, int failures, SQLException e) {
         boolean changed = tier.markDown();
         if (changed) {
-            LOG.warning(() -> "pgtier monitor: tier " + name(tier) + " is down after " + failures
-                    + " failed probes: " + e.getSQLState() + " " + firstLine(e.getMessage())
-                    + "; new work goes to other tiers, and its sessions end where another tier can take them"
-                    + " or where they are stalled");
+            event(EventLog.Kind.TIER_DOWN, tier, "down after " + failures + " failed probes: " + e.getSQLState() + " "
+                    + firstLine(e.getMessage()) + "; new work goes to other tiers, and its sessions end where another"
+                    + " tier can take them or where they are stalled");
         }
         long stalledBefore = System.nanoTime() - TimeUnit.SECONDS.toNanos(probeTimeoutSeconds);
         if (changed) {
@@ -288,8 +287,12 @@ public final class HealthMonitor {
      */
     private void failBackTo(Tier tier) {
         tiers.retireBelow(tier);
-        LOG.info(() -> "pgtier monitor: failback to tier " + name(tier)
-                + ": connections on lower tiers are retired as they are returned");
+        event(EventLog.Kind.FAILBACK, tier, "healthy for its failback time: connections on lower tiers are retired"
+                + " as they are returned");
+    }
+
+    private void event(EventLog.Kind kind, Tier tier, String reason) {
+        tiers.events().record(kind, null, tier.id(), tier.endpoint().safeUrl(), reason, null);
     }
 
     /** "primary (jdbc:postgresql://db1:5432/app)": tiers of different pools share labels. */

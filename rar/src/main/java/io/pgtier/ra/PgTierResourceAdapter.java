@@ -69,10 +69,11 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             description = "Failed probes in a row before a tier is declared down and its breaker opened (1-100).")
     private Integer probeFailuresBeforeDown = 2;
 
-    private final transient TierRegistry tiers = new TierRegistry(PgTierResourceAdapter::logTransition, this::trialsPassed);
+    private final transient TierRegistry tiers = new TierRegistry(io.pgtier.tier.BreakerListener.NONE, this::trialsPassed);
     private transient volatile TransactionSynchronizationRegistry transactions;
     private transient volatile HealthMonitor monitor;
     private transient Timer timer;
+    private final transient List<AutoCloseable> stopActions = Collections.synchronizedList(new java.util.ArrayList<>());
     private final transient Set<TierDownListener> downListeners = Collections.synchronizedSet(
             Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
 
@@ -182,6 +183,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         if (timer != null) {
             timer.cancel();
         }
+        closeAtStop();
         if (monitor != null) {
             monitor.stop();
         }
@@ -208,10 +210,37 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         downListeners.add(listener);
     }
 
+    /** Something a pool set up that the adapter's stop undoes (its JMX bean). */
+    public void atStop(AutoCloseable cleanup) {
+        if (cleanup != null) {
+            stopActions.add(cleanup);
+        }
+    }
+
+    private void closeAtStop() {
+        List<AutoCloseable> actions;
+        synchronized (stopActions) {
+            actions = List.copyOf(stopActions);
+            stopActions.clear();
+        }
+        for (AutoCloseable action : actions) {
+            try {
+                action.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "pgtier: stopping: " + e, e);
+            }
+        }
+    }
+
     private List<TierDownListener> listeners() {
         synchronized (downListeners) {
             return List.copyOf(downListeners);
         }
+    }
+
+    /** Every pool of the adapter ends its idle connections on {@code tier} (an operator's drain). */
+    public void retireIdle(io.pgtier.tier.Tier tier) {
+        tellListeners(tier, listener -> listener.retireIdle(tier));
     }
 
     private void tellListeners(io.pgtier.tier.Tier tier, java.util.function.Consumer<TierDownListener> call) {
@@ -256,12 +285,6 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     @Override
     public XAResource[] getXAResources(ActivationSpec[] specs) {
         return new XAResource[0];
-    }
-
-    private static void logTransition(io.pgtier.api.TierId tier, io.pgtier.api.BreakerState from,
-            io.pgtier.api.BreakerState to) {
-        LOG.log(to == io.pgtier.api.BreakerState.OPEN ? Level.WARNING : Level.INFO,
-                "pgtier: breaker of tier {0}: {1} -> {2}", new Object[] {tier.label(), from, to});
     }
 
     /**

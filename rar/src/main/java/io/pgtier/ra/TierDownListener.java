@@ -52,6 +52,14 @@ public interface TierDownListener {
     }
 
     /** The older of two execution starts ({@link System#nanoTime()} values), 0 meaning none. */
+    /**
+     * An operator took {@code tier} out of this pool's use (drain, or a switchover away from it):
+     * its idle connections end now rather than at the container's next validation. Those a bean
+     * holds retire when returned.
+     */
+    default void retireIdle(Tier tier) {
+    }
+
     static long older(long a, long b) {
         if (a == 0) {
             return b;

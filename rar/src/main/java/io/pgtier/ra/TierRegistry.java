@@ -2,6 +2,7 @@ package io.pgtier.ra;
 
 import io.pgtier.api.BreakerState;
 import io.pgtier.api.TierId;
+import io.pgtier.observe.EventLog;
 import io.pgtier.tier.Breaker;
 import io.pgtier.tier.BreakerConfig;
 import io.pgtier.tier.BreakerListener;
@@ -25,6 +26,7 @@ public final class TierRegistry {
     }
 
     private final Map<Key, Tier> tiers = new ConcurrentHashMap<>();
+    private final EventLog events = new EventLog();
     private final BreakerListener listener;
     private final java.util.function.Consumer<Tier> closedAfterTrials;
 
@@ -54,6 +56,11 @@ public final class TierRegistry {
         return tier;
     }
 
+    /** What the adapter decided about its tiers, and what operators did. */
+    public EventLog events() {
+        return events;
+    }
+
     public List<Tier> all() {
         return List.copyOf(tiers.values());
     }
@@ -75,6 +82,7 @@ public final class TierRegistry {
         Tier[] self = new Tier[1];
         Breaker breaker = new Breaker(id, config, System::nanoTime, (tierId, from, to) -> {
             listener.onTransition(tierId, from, to);
+            events.record(EventLog.Kind.BREAKER, null, tierId, endpoint.safeUrl(), "breaker " + from + " -> " + to, null);
             if (from != BreakerState.CLOSED && to == BreakerState.CLOSED && self[0] != null) {
                 closedAfterTrials.accept(self[0]);
             }

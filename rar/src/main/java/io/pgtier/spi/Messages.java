@@ -125,13 +125,17 @@ final class Messages {
     }
 
     static String endedWhileExecuting(String pool, String tier) {
-        return "PGT-225 pgtier[" + pool + "] the transaction ended while a statement still ran on tier " + tier
+        return "PGT-225 pgtier[" + pool + "] the connection was returned, or its transaction ended, while a statement still ran on tier " + tier
                 + ": the session is ended, not returned to the pool";
     }
 
     static String driverApiRefused(String pool, String method) {
         return "PGT-227 pgtier[" + pool + "] " + method + "() is refused on a pooled connection: it would run work on"
                 + " the pool's session that the adapter cannot see or reset";
+    }
+
+    static String unknownTier(String pool, String tier, java.util.List<String> tiers) {
+        return "PGT-226 pgtier[" + pool + "] has no tier " + quote(tier) + ": its tiers are " + String.join(", ", tiers);
     }
 
     static String firstLine(String text) {

@@ -73,6 +73,21 @@ public final class PgTierDataSource implements TieredDataSource, Referenceable, 
         return runtimeOrFail().status();
     }
 
+    @Override
+    public void drain(String tier, String actor) {
+        runtimeOrFail().operations().drain(tier, actor);
+    }
+
+    @Override
+    public void prefer(String tier, String actor) {
+        runtimeOrFail().operations().prefer(tier, actor);
+    }
+
+    @Override
+    public void resume(String tier, String actor) {
+        runtimeOrFail().operations().resume(tier, actor);
+    }
+
     private PoolRuntime runtimeOrFail() {
         try {
             return factory.runtime();

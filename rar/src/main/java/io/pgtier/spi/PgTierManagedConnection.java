@@ -156,6 +156,13 @@ final class PgTierManagedConnection implements ManagedConnection {
         }
     }
 
+    /** An operator's drain: ended now if no bean holds it and no container transaction needs it. */
+    void retireIfIdle() {
+        if (handles.isEmpty() && !inContainerTransaction() && !isUsable()) {
+            retire(null);
+        }
+    }
+
     /** Returns this connection to the container as an error, which ends it, with why; once. */
     private void retire(Object handle) {
         String why = Messages.retired(pool.name(), tier.id().label(), retireReason());

@@ -44,6 +44,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     private final TierWalk walk;
     private final PgConnector connector;
     private final PoolTransactions transactions;
+    private final PoolOperations operations;
     private final Map<TierId, LongAdder> checkouts = new EnumMap<>(TierId.class);
     private final LongAdder leaksReclaimed = new LongAdder();
     private final java.util.Set<PgTierManagedConnection> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -63,13 +64,16 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
             shared.add(tier);
         }
         this.tiers = List.copyOf(shared);
-        this.walk = new TierWalk(new TierSelector(tiers), System::nanoTime);
+        TierSelector selector = new TierSelector(tiers);
+        this.walk = new TierWalk(selector, System::nanoTime);
+        this.operations = new PoolOperations(this, selector, adapter.tiers());
         this.connector = PgConnector.forEndpoints(settings.endpoints(), settings.options());
         this.transactions = new PoolTransactions(settings.poolName(), adapter::transactions);
         for (TierId id : settings.endpoints().keySet()) {
             checkouts.put(id, new LongAdder());
         }
         adapter.onTierDown(this);
+        adapter.atStop(PoolJmx.register(this));
     }
 
     /** A new managed connection of this pool; {@link #forget} when it is destroyed. */
@@ -179,8 +183,40 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         List<TierStatus> tierStatus = tiers.stream().map(Tier::status).toList();
         Map<TierId, Long> handedOut = new EnumMap<>(TierId.class);
         checkouts.forEach((id, count) -> handedOut.put(id, count.sum()));
+        Map<TierId, Integer> sessions = new EnumMap<>(TierId.class);
+        tiers.forEach(t -> sessions.put(t.id(), 0));
+        for (PgTierManagedConnection connection : live) {
+            sessions.merge(connection.tier().id(), 1, Integer::sum);
+        }
         return new PoolStatus(name(), purpose(), tierStatus, handedOut, leaksReclaimed.sum(), adapter.lastHealthCheck(),
-                adapter.monitorCpuMicros());
+                adapter.monitorCpuMicros(), operations.preferredId(), sessions, operations.recent());
+    }
+
+    /**
+     * Ends this pool's idle connections on {@code tier} now, on the operator's thread: the error
+     * event Payara takes for a free connection too (its pool removes it). One a bean holds, or that
+     * a container transaction still needs, is left to retire when returned.
+     */
+    @Override
+    public void retireIdle(Tier tier) {
+        for (PgTierManagedConnection connection : live) {
+            if (connection.tier() == tier) {
+                connection.retireIfIdle();
+            }
+        }
+    }
+
+    PgTierResourceAdapter adapter() {
+        return adapter;
+    }
+
+    /** This pool's tiers, in walk order. */
+    List<Tier> tiers() {
+        return tiers;
+    }
+
+    PoolOperations operations() {
+        return operations;
     }
 
     /** A bean got a connection served by {@code tier} (the "acquisitions" metric). */
@@ -188,8 +224,9 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         checkouts.get(tier.id()).increment();
     }
 
-    void recordLeak() {
+    void recordLeak(Tier tier) {
         leaksReclaimed.increment();
+        operations.leakReclaimed(tier, leaksReclaimed.sum());
     }
 
     boolean closesLeaksAtCompletion() {
@@ -227,6 +264,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
                 if (outageSince != 0) {
                     outageSince = 0;
                 }
+                operations.served(acquired.tier());
                 return acquired;
             } catch (NoTierAvailableException e) {
                 boolean mayPass = false;

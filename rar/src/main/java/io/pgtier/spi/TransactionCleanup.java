@@ -97,7 +97,7 @@ final class TransactionCleanup {
             if (handle.claim() == null) {
                 continue;
             }
-            pool.recordLeak();
+            pool.recordLeak(connection.tier());
             if (executing && connection.endWhileExecuting(handle)) {
                 // The socket is closed first: closing a statement that runs on a hung server would wait for it.
                 LOG.warning(Messages.endedWhileExecuting(pool.name(), tier));

@@ -47,12 +47,21 @@ public final class TierSelector {
     }
 
     private final List<Tier> tiers;
+    private volatile Tier preferred;
     private final AtomicInteger roundRobin = new AtomicInteger();
 
     public TierSelector(List<Tier> tiers) {
         List<Tier> ordered = new ArrayList<>(tiers);
         ordered.sort(Comparator.comparing(Tier::id));
         this.tiers = List.copyOf(ordered);
+    }
+
+    /**
+     * The operator's planned switchover: {@code tier} goes first while it can serve (it is never
+     * tried when excluded, and a tier on probation stays last); {@code null} restores walk order.
+     */
+    public void prefer(Tier tier) {
+        this.preferred = tier;
     }
 
     /** Every configured tier, in walk order. */
@@ -84,6 +93,10 @@ public final class TierSelector {
             }
         }
         List<Tier> ordered = purpose == Purpose.READ_ONLY ? standbysFirst(usable) : usable;
+        Tier first = preferred;
+        if (first != null && ordered.remove(first)) {
+            ordered.add(0, first);
+        }
         ordered.addAll(probation);
         return new Selection(List.copyOf(ordered), Collections.unmodifiableMap(excluded), List.copyOf(trials));
     }

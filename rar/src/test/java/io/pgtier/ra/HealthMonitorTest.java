@@ -90,6 +90,11 @@ class HealthMonitorTest {
         server.start();
         watched.round();
         assertThat(tier.state()).isEqualTo(TierState.UP);
+        assertThat(registry.events().recent(e -> true)).as("the event log, in order")
+                .extracting(io.pgtier.api.PgTierEvent::id)
+                .containsSubsequence("PGT-303", "PGT-301", "PGT-303", "PGT-302");
+        assertThat(registry.events().recent(e -> e.id().equals("PGT-301"))).singleElement()
+                .satisfies(e -> assertThat(e.reason()).contains("down after 2 failed probes").contains("08001"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.pgtier.web;
 
+import io.pgtier.api.PgTierEvent;
 import io.pgtier.api.PoolStatus;
 import io.pgtier.api.TierStatus;
 import jakarta.json.Json;
@@ -25,6 +26,10 @@ final class StatusJson {
         p.checkouts().forEach((tier, n) -> checkouts.add(tier.label(), n));
         JsonArrayBuilder tiers = Json.createArrayBuilder();
         p.tiers().forEach(t -> tiers.add(tier(t)));
+        JsonObjectBuilder sessions = Json.createObjectBuilder();
+        p.sessions().forEach((tier, n) -> sessions.add(tier.label(), n));
+        JsonArrayBuilder events = Json.createArrayBuilder();
+        p.events().forEach(e -> events.add(event(e)));
         return Json.createObjectBuilder()
                 .add("resource", resource)
                 .add("pool", p.pool())
@@ -34,7 +39,22 @@ final class StatusJson {
                 .add("lastHealthCheck", instant(p.lastHealthCheck()))
                 .add("monitorCpuMicros", p.monitorCpuMicros())
                 .add("checkouts", checkouts)
+                .add("preferred", p.preferred() == null ? JsonValue.NULL : Json.createValue(p.preferred().label()))
+                .add("sessions", sessions)
                 .add("tiers", tiers)
+                .add("events", events)
+                .build();
+    }
+
+    static JsonObject event(PgTierEvent e) {
+        return Json.createObjectBuilder()
+                .add("at", e.at().toString())
+                .add("id", e.id())
+                .add("pool", e.pool() == null ? JsonValue.NULL : Json.createValue(e.pool()))
+                .add("tier", e.tier() == null ? JsonValue.NULL : Json.createValue(e.tier().label()))
+                .add("endpoint", e.endpoint() == null ? JsonValue.NULL : Json.createValue(e.endpoint()))
+                .add("reason", e.reason())
+                .add("actor", e.actor() == null ? JsonValue.NULL : Json.createValue(e.actor()))
                 .build();
     }
 

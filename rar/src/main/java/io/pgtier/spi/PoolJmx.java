@@ -1,0 +1,119 @@
+package io.pgtier.spi;
+
+import io.pgtier.api.PoolStatus;
+import io.pgtier.api.TierStatus;
+import io.pgtier.observe.EventLog;
+import io.pgtier.observe.PoolControlMXBean;
+import java.lang.management.ManagementFactory;
+import java.security.AccessController;
+import java.security.Principal;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.security.auth.Subject;
+
+/**
+ * A pool's MXBean in the platform MBean server, which is the one Payara's JMX connector serves.
+ * A pool re-created with new settings (Payara does this when a property changes) replaces the
+ * bean of the same name.
+ */
+final class PoolJmx implements PoolControlMXBean {
+
+    private static final Logger LOG = Logger.getLogger(PoolJmx.class.getName());
+
+    private final PoolRuntime pool;
+
+    private PoolJmx(PoolRuntime pool) {
+        this.pool = pool;
+    }
+
+    /** Registers {@code pool}'s bean; what removes it again, or {@code null} when JMX refused (logged). */
+    static AutoCloseable register(PoolRuntime pool) {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        try {
+            ObjectName name = new ObjectName("io.pgtier:type=Pool,name=" + ObjectName.quote(pool.name()));
+            synchronized (PoolJmx.class) {
+                if (server.isRegistered(name)) {
+                    server.unregisterMBean(name);
+                }
+                server.registerMBean(new PoolJmx(pool), name);
+            }
+            return () -> {
+                synchronized (PoolJmx.class) {
+                    if (server.isRegistered(name)) {
+                        server.unregisterMBean(name);
+                    }
+                }
+            };
+        } catch (JMException | RuntimeException e) {
+            LOG.log(Level.WARNING, "pgtier[" + pool.name() + "] no JMX bean: " + e, e);
+            return null;
+        }
+    }
+
+    @Override
+    public String getPool() {
+        return pool.name();
+    }
+
+    @Override
+    public String getPurpose() {
+        return pool.purpose().name();
+    }
+
+    @Override
+    public String getPreferred() {
+        var preferred = pool.operations().preferredId();
+        return preferred == null ? "" : preferred.label();
+    }
+
+    @Override
+    public String[] getTiers() {
+        PoolStatus status = pool.status();
+        return status.tiers().stream().map(t -> line(t, status)).toArray(String[]::new);
+    }
+
+    private static String line(TierStatus t, PoolStatus status) {
+        return t.id().label() + " " + t.state() + " " + t.role() + " breaker=" + t.breaker()
+                + (t.probationEndsAt() == null ? "" : " probationEndsAt=" + t.probationEndsAt())
+                + (t.lagBytes() > 0 ? " lag=" + t.lagBytes() + "B" : "")
+                + " sessions=" + status.sessions().getOrDefault(t.id(), 0)
+                + " open=" + t.openConnections() + "/" + t.maxConnections()
+                + (t.inDoubt() > 0 ? " inDoubt=" + t.inDoubt() : "")
+                + " endpoint=" + t.endpoint();
+    }
+
+    @Override
+    public String[] getRecentEvents() {
+        return pool.operations().recent().stream().map(e -> e.at() + " " + EventLog.format(e)).toArray(String[]::new);
+    }
+
+    @Override
+    public void drain(String tier) {
+        pool.operations().drain(tier, actor());
+    }
+
+    @Override
+    public void prefer(String tier) {
+        pool.operations().prefer(tier, actor());
+    }
+
+    @Override
+    public void resume(String tier) {
+        pool.operations().resume(tier, actor());
+    }
+
+    /** The JMX user, as the connector authenticated them; "jmx" for a local, unauthenticated call. */
+    @SuppressWarnings("removal") // Subject.getSubject: the JMX connector's way to say who calls, in Java 17
+    private static String actor() {
+        Subject subject = Subject.getSubject(AccessController.getContext());
+        if (subject != null) {
+            for (Principal principal : subject.getPrincipals()) {
+                return "jmx:" + principal.getName();
+            }
+        }
+        return "jmx";
+    }
+}
