@@ -38,6 +38,12 @@ public final class EventLog {
 
     /** Records and logs one event. */
     public PgTierEvent record(Kind kind, String pool, TierId tier, String endpoint, String reason, String actor) {
+        return record(kind, kind.level, pool, tier, endpoint, reason, actor);
+    }
+
+    /** As above, logged at {@code level} (a breaker opening is a WARNING, its closing INFO). */
+    public PgTierEvent record(Kind kind, Level level, String pool, TierId tier, String endpoint, String reason,
+            String actor) {
         PgTierEvent event = new PgTierEvent(clock.instant(), kind.id, pool, tier, endpoint, reason, actor);
         synchronized (events) {
             if (events.size() == CAPACITY) {
@@ -45,7 +51,7 @@ public final class EventLog {
             }
             events.addLast(event);
         }
-        LOG.log(kind.level, () -> format(event));
+        LOG.log(level, () -> format(event));
         return event;
     }
 

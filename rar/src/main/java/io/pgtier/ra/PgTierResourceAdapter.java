@@ -238,6 +238,11 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         }
     }
 
+    /** Whether every pool of the adapter that uses {@code tier} has another tier that can serve it. */
+    public boolean everyPoolServesWithout(io.pgtier.tier.Tier tier) {
+        return listeners().stream().allMatch(pool -> pool.servesWithout(tier));
+    }
+
     /** Every pool of the adapter ends its idle connections on {@code tier} (an operator's drain). */
     public void retireIdle(io.pgtier.tier.Tier tier) {
         tellListeners(tier, listener -> listener.retireIdle(tier));

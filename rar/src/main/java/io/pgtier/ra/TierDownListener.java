@@ -51,7 +51,6 @@ public interface TierDownListener {
         return 0;
     }
 
-    /** The older of two execution starts ({@link System#nanoTime()} values), 0 meaning none. */
     /**
      * An operator took {@code tier} out of this pool's use (drain, or a switchover away from it):
      * its idle connections end now rather than at the container's next validation. Those a bean
@@ -60,6 +59,12 @@ public interface TierDownListener {
     default void retireIdle(Tier tier) {
     }
 
+    /** Whether this pool can still serve its purpose without {@code tier} (before a drain). */
+    default boolean servesWithout(Tier tier) {
+        return true;
+    }
+
+    /** The older of two execution starts ({@link System#nanoTime()} values), 0 meaning none. */
     static long older(long a, long b) {
         if (a == 0) {
             return b;

@@ -138,6 +138,15 @@ final class Messages {
         return "PGT-226 pgtier[" + pool + "] has no tier " + quote(tier) + ": its tiers are " + String.join(", ", tiers);
     }
 
+    static String lastTier(String pool, String tier) {
+        return "PGT-228 pgtier[" + pool + "] drain of tier " + tier + " refused: some pool of the adapter has no other"
+                + " tier that can serve it now; bring another tier up first";
+    }
+
+    static String cannotPrefer(String pool, String tier, String why) {
+        return "PGT-229 pgtier[" + pool + "] cannot prefer tier " + tier + ": " + why;
+    }
+
     static String firstLine(String text) {
         if (text == null) {
             return "";

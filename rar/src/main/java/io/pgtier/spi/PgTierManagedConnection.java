@@ -16,7 +16,6 @@ import java.sql.SQLException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -62,8 +61,9 @@ final class PgTierManagedConnection implements ManagedConnection {
     private final SessionReset reset = new SessionReset();
     private final TransactionCleanup transactionCleanup = new TransactionCleanup(this);
     private final AtomicReference<Lifecycle> life = Lifecycle.start();
-    private final AtomicBoolean slotReleased = new AtomicBoolean();
-    private volatile PgXAResource xaResource;
+    private final PoolPresence presence = new PoolPresence();
+    private final SessionEnd end;
+    private final PgXAResource.Holder xa = new PgXAResource.Holder(this);
     private PrintWriter logWriter;
 
     PgTierManagedConnection(PoolRuntime pool, Acquired<PgPhysical> acquired, Credentials credentials) {
@@ -76,10 +76,15 @@ final class PgTierManagedConnection implements ManagedConnection {
         this.openedAtMillis = System.currentTimeMillis();
         this.server = serverOf(physical);
         this.localTransaction = new PgLocalTransaction(this);
+        this.end = new SessionEnd(physical, fitness, tier);
     }
 
     Connection logical() {
         return physical.logical();
+    }
+
+    javax.sql.XAConnection physicalXa() {
+        return physical.xa();
     }
 
     /** The session behind {@link #logical()}, for cheap state reads only (see {@link PgPhysical}). */
@@ -135,6 +140,7 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     @Override
     public Object getConnection(Subject subject, ConnectionRequestInfo info) throws ResourceException {
+        presence.taken();
         ConnectionHandle handle = transactionCleanup.newHandle();
         handles.add(handle);
         pool.recordCheckout(tier);
@@ -156,11 +162,23 @@ final class PgTierManagedConnection implements ManagedConnection {
         }
     }
 
-    /** An operator's drain: ended now if no bean holds it and no container transaction needs it. */
+    /** An operator's drain: ended now if idle in the container's pool ({@link PoolPresence}) and no bean or transaction needs it. */
     void retireIfIdle() {
-        if (handles.isEmpty() && !inContainerTransaction() && !isUsable()) {
-            retire(null);
+        int was = presence.claimIfIdle(fitness.ageNanos());
+        if (was < 0) {
+            return;
         }
+        if (handles.isEmpty() && !inContainerTransaction() && !transactionCleanup.watching() && !isUsable()) {
+            retire(null);
+        } else {
+            presence.unclaim(was);
+        }
+    }
+
+    /** The container takes this connection from its free list (matched for a request): not idle from now. */
+    boolean takenFromPool() {
+        presence.taken();
+        return true;
     }
 
     /** Returns this connection to the container as an error, which ends it, with why; once. */
@@ -181,7 +199,7 @@ final class PgTierManagedConnection implements ManagedConnection {
             return false;
         }
         handles.remove(handle);
-        closeSocket("whose transaction ended");
+        end.closeSocket("whose transaction ended");
         events.error(handle,
                 new SQLException(Messages.endedWhileExecuting(pool.name(), tier.id().label()), "08003"));
         return true;
@@ -198,6 +216,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         if (!(connection instanceof ConnectionHandle handle)) {
             throw new ResourceException(Messages.foreignHandle(connection));
         }
+        presence.taken();
         handle.moveTo(this);
     }
 
@@ -243,8 +262,7 @@ final class PgTierManagedConnection implements ManagedConnection {
      * has not ended, or an XA branch between {@code start} and {@code end}.
      */
     boolean inContainerTransaction() {
-        PgXAResource xa = xaResource;
-        return localTransaction.isActive() || xa != null && xa.branchActive();
+        return localTransaction.isActive() || xa.branchActive();
     }
 
     // ---- errors
@@ -268,32 +286,13 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     /**
-     * The monitor's verdict on this connection's tier: the socket is closed now (pgjdbc's
-     * {@code abort}). No event is fired here, on the monitor's thread: a bean blocked on the session
-     * gets an I/O error and its own thread fires the error event; an idle connection is no longer
-     * usable, so the container drops it when it next validates.
+     * The monitor's verdict on this connection's tier: the socket is closed now and the cap slot
+     * freed ({@link SessionEnd}). No event is fired here, on the monitor's thread: a bean blocked on
+     * the session gets an I/O error and its own thread fires the error event; an idle connection is
+     * no longer usable, so the container drops it when it next validates.
      */
     void abortForTierDown() {
-        closeSocket("on a down tier");
-        // The session is gone: its slot of the tier's cap is free now, not when the container
-        // gets round to destroying this connection (which may be minutes for an idle one).
-        releaseSlot();
-    }
-
-    /** pgjdbc's {@code abort}: the socket is closed at once, a statement under way fails. */
-    private void closeSocket(String why) {
-        fitness.markAborted();
-        try {
-            physical.logical().abort(Runnable::run);
-        } catch (SQLException | RuntimeException e) {
-            LOG.log(Level.FINE, "pgtier: abort of a session " + why, e);
-        }
-    }
-
-    private void releaseSlot() {
-        if (slotReleased.compareAndSet(false, true)) {
-            tier.release();
-        }
+        end.abortForTierDown();
     }
 
     /** Whether this connection may serve another request; see {@link SessionFitness} for when not. */
@@ -317,7 +316,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         if (fitness.executingSince() != 0 && Lifecycle.markBroken(life)) {
             // Returned while a statement of it still runs (another thread of the bean): never reused.
             // The socket goes before the statements: closing one that runs on a hung server would wait.
-            closeSocket("returned while a statement ran");
+            end.closeSocket("returned while a statement ran");
             invalidateHandles();
             throw new ResourceException(Messages.endedWhileExecuting(pool.name(), tier.id().label()));
         }
@@ -330,6 +329,7 @@ final class PgTierManagedConnection implements ManagedConnection {
                 LOG.warning(Messages.abandonedLocalTransaction(pool.name(), tier.id().label()));
             }
             reset.restore(physical);
+            presence.returned();
         } catch (SQLException e) {
             onError(e);
             if (life.get() == Lifecycle.OPEN) {
@@ -344,9 +344,8 @@ final class PgTierManagedConnection implements ManagedConnection {
             return;
         }
         // The session first: closing a statement that still runs on a hung server would wait for it.
-        physical.closeQuietly();
+        end.close();
         invalidateHandles();
-        releaseSlot();
         pool.forget(this);
     }
 
@@ -361,22 +360,7 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     @Override
     public XAResource getXAResource() throws ResourceException {
-        PgXAResource xa = xaResource;
-        if (xa != null) {
-            return xa;
-        }
-        try {
-            synchronized (this) {
-                // One wrapper per session: the one the transaction manager holds is the one the handle asks.
-                if (xaResource == null) {
-                    xaResource = new PgXAResource(this, physical.xa().getXAResource());
-                }
-                return xaResource;
-            }
-        } catch (SQLException e) {
-            onError(e);
-            throw new ResourceException(Messages.firstLine(e.getMessage()), e);
-        }
+        return xa.get();
     }
 
     @Override
@@ -396,12 +380,7 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     @Override
     public ManagedConnectionMetaData getMetaData() throws ResourceException {
-        try {
-            return SessionMetaData.of(physical.logical().getMetaData(), tier.endpoint().maxConnections());
-        } catch (SQLException e) {
-            onError(e);
-            throw new ResourceException(Messages.firstLine(e.getMessage()), e);
-        }
+        return SessionMetaData.of(this);
     }
 
     @Override

@@ -223,6 +223,7 @@ public class PgTierManagedConnectionFactory
 
     @Override
     public Object createConnectionFactory(ConnectionManager manager) throws ResourceException {
+        runtime().exposeOnce();
         return new PgTierDataSource(this, manager);
     }
 
@@ -259,7 +260,8 @@ public class PgTierManagedConnectionFactory
         Credentials wanted = Credentials.resolve(subject, info, this);
         for (Object candidate : connections) {
             if (candidate instanceof PgTierManagedConnection mc && mc.pool() == pool
-                    && Credentials.same(mc.credentials(), wanted) && mc.isUsable() && mc.validIfSuspect()) {
+                    && Credentials.same(mc.credentials(), wanted) && mc.isUsable() && mc.validIfSuspect()
+                    && mc.takenFromPool()) {
                 return mc;
             }
         }

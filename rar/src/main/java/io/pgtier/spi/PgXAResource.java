@@ -39,6 +39,42 @@ final class PgXAResource implements XAResource {
         return branchActive;
     }
 
+    /**
+     * One wrapper per session, made when the container first asks: the one the transaction manager
+     * holds is the one the handle asks whether a branch is active.
+     */
+    static final class Holder {
+        private final PgTierManagedConnection owner;
+        private volatile PgXAResource resource;
+
+        Holder(PgTierManagedConnection owner) {
+            this.owner = owner;
+        }
+
+        PgXAResource get() throws jakarta.resource.ResourceException {
+            PgXAResource current = resource;
+            if (current != null) {
+                return current;
+            }
+            synchronized (this) {
+                if (resource == null) {
+                    try {
+                        resource = new PgXAResource(owner, owner.physicalXa().getXAResource());
+                    } catch (SQLException e) {
+                        owner.onError(e);
+                        throw new jakarta.resource.ResourceException(Messages.firstLine(e.getMessage()), e);
+                    }
+                }
+                return resource;
+            }
+        }
+
+        boolean branchActive() {
+            PgXAResource current = resource;
+            return current != null && current.branchActive;
+        }
+    }
+
     @Override
     public void start(Xid xid, int flags) throws XAException {
         try {

@@ -108,7 +108,12 @@ final class PoolJmx implements PoolControlMXBean {
     /** The JMX user, as the connector authenticated them; "jmx" for a local, unauthenticated call. */
     @SuppressWarnings("removal") // Subject.getSubject: the JMX connector's way to say who calls, in Java 17
     private static String actor() {
-        Subject subject = Subject.getSubject(AccessController.getContext());
+        Subject subject;
+        try {
+            subject = Subject.getSubject(AccessController.getContext());
+        } catch (UnsupportedOperationException newerJdk) {
+            return "jmx"; // JDK 23+ without a security manager; Subject.current() is the successor
+        }
         if (subject != null) {
             for (Principal principal : subject.getPrincipals()) {
                 return "jmx:" + principal.getName();

@@ -4,45 +4,52 @@ import io.pgtier.api.BreakerState;
 import io.pgtier.api.PgTierEvent;
 import io.pgtier.api.Purpose;
 import io.pgtier.api.TierId;
+import io.pgtier.api.TierState;
 import io.pgtier.observe.EventLog;
 import io.pgtier.ra.TierRegistry;
 import io.pgtier.tier.Tier;
 import io.pgtier.tier.TierSelector;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.function.Predicate;
-import java.util.stream.Collectors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An operator's actions on one pool's tiers, and the record of what the pool decided:
  * <ul>
  *   <li><b>drain</b> a tier: no new connections to it (for every pool of the adapter: tiers are
- *       shared); idle ones are reported invalid, in-use ones retire when returned, never taken from
- *       a bean;</li>
+ *       shared); idle ones end at once, in-use ones retire when returned, never taken from a bean.
+ *       Refused while some pool of the adapter has no other tier that can serve it: an action may
+ *       move work, never take away the only tier able to serve;</li>
  *   <li><b>prefer</b> a tier: a planned switchover. It becomes this pool's first choice while it
- *       can serve; connections on the other tiers retire as they are returned, so the work moves
- *       over. {@code status().sessions()} shows when the old tier holds none. A preference never
- *       takes work from the only tier that can serve: when the preferred one cannot, the walk order
- *       applies;</li>
- *   <li><b>resume</b> a tier: undoes its drain, and this pool's preference; as at a failback, the
- *       connections of lower tiers retire as they are returned, so the work moves back.</li>
+ *       serves fully (up, breaker closed, not on probation); the connections opened before, on the
+ *       other tiers, retire as they are returned, so the work moves over, and
+ *       {@code status().sessions()} shows when the old tier holds none. Connections opened since on
+ *       another tier (the preferred one's cap was full, or it failed) are kept: no reconnect churn.
+ *       Refused for a tier this pool cannot use (drained, or a known standby for READ_WRITE);</li>
+ *   <li><b>resume</b> a tier: undoes its drain (and, as at a failback, the lower tiers' connections
+ *       retire as they are returned), and this pool's preference if it was that tier.</li>
  * </ul>
- * Every action is recorded in the adapter's {@link EventLog} with who asked, and so is new work
- * of a READ_WRITE pool moving to another tier.
+ * Every action is recorded in the adapter's {@link EventLog} with who asked, and so is new work of
+ * a READ_WRITE pool leaving a tier that stopped serving. Actions on one pool are serialised.
  */
 final class PoolOperations {
+
+    private static final long LEAK_EVENT_SPACING_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** The operator's preference: the tier and when it was given ({@link System#nanoTime()}). */
+    record Preference(Tier tier, long sinceNanos) {
+    }
 
     private final PoolRuntime pool;
     private final TierSelector selector;
     private final EventLog events;
     private final TierRegistry registry;
-    private volatile Tier preferred;
-    private volatile Tier lastServed;
-    /** When the last PGT-309 was recorded ({@link System#nanoTime()}): leaks are counted always, recorded at most every 10 s. */
-    private final java.util.concurrent.atomic.AtomicLong lastLeakEvent = new java.util.concurrent.atomic.AtomicLong(
-            System.nanoTime() - LEAK_EVENT_SPACING_NANOS);
-    private static final long LEAK_EVENT_SPACING_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    private volatile Preference preference;
+    private final AtomicReference<Tier> lastServed = new AtomicReference<>();
+    /** When the last PGT-309 was recorded: leaks are counted always, recorded at most every 10 s. */
+    private final AtomicLong lastLeakEvent = new AtomicLong(System.nanoTime() - LEAK_EVENT_SPACING_NANOS);
 
     PoolOperations(PoolRuntime pool, TierSelector selector, TierRegistry registry) {
         this.pool = pool;
@@ -51,17 +58,24 @@ final class PoolOperations {
         this.events = registry.events();
     }
 
-    void drain(String tier, String actor) {
+    synchronized void drain(String tier, String actor) {
         Tier t = tier(tier);
+        if (!pool.adapter().everyPoolServesWithout(t)) {
+            throw new IllegalStateException(Messages.lastTier(pool.name(), t.id().label()));
+        }
         t.drain();
         pool.adapter().retireIdle(t);
-        record(EventLog.Kind.DRAINED, t, "drained: no new connections; idle ones retired, in-use ones when returned"
-                + (pool.otherCanServe(t) ? "" : "; no other tier can serve this pool now"), actor);
+        record(EventLog.Kind.DRAINED, t, "drained through pool " + pool.name() + ": no new connections for any pool;"
+                + " idle ones ended, in-use ones retire when returned", actor);
     }
 
-    void prefer(String tier, String actor) {
+    synchronized void prefer(String tier, String actor) {
         Tier t = tier(tier);
-        preferred = t;
+        if (selector.exclusion(t, pool.purpose()).isPresent() && t.state() != TierState.DOWN) {
+            throw new IllegalStateException(Messages.cannotPrefer(pool.name(), t.id().label(),
+                    selector.exclusion(t, pool.purpose()).get()));
+        }
+        preference = new Preference(t, System.nanoTime());
         selector.prefer(t);
         if (preferredServing() != null) {
             for (Tier other : pool.tiers()) {
@@ -70,53 +84,84 @@ final class PoolOperations {
                 }
             }
         }
-        record(EventLog.Kind.PREFERRED, t, "preferred: new connections go here while it can serve; those on other"
-                + " tiers retire as they are returned", actor);
+        record(EventLog.Kind.PREFERRED, t, "preferred by pool " + pool.name() + ": new connections go here while it"
+                + " serves; those opened before on other tiers retire as they are returned"
+                + (preferredServing() == null ? " (it does not serve now: " + t.state() + ", breaker "
+                        + t.breaker().state() + ")" : ""), actor);
     }
 
-    void resume(String tier, String actor) {
+    synchronized void resume(String tier, String actor) {
         Tier t = tier(tier);
+        boolean wasDrained = t.state() == TierState.DRAINED;
         t.resume();
-        boolean hadPreference = preferred != null;
-        preferred = null;
-        selector.prefer(null);
-        if (t.state() == io.pgtier.api.TierState.UP) {
+        Preference p = preference;
+        boolean hadPreference = p != null && p.tier() == t;
+        if (hadPreference) {
+            preference = null;
+            selector.prefer(null);
+        }
+        if (wasDrained && t.state() == TierState.UP) {
             // As a failback: the work that moved down while it was drained moves back as it is returned.
             registry.retireBelow(t);
-            for (Tier lower : registry.all()) {
+            for (Tier lower : pool.tiers()) {
                 if (lower.id().compareTo(t.id()) > 0) {
                     pool.adapter().retireIdle(lower);
                 }
             }
         }
-        record(EventLog.Kind.RESUMED, t, "resumed: back to " + t.state() + (hadPreference ? ", walk order restored" : "")
-                + "; connections on lower tiers retire as they are returned", actor);
+        record(EventLog.Kind.RESUMED, t, "resumed through pool " + pool.name() + ": " + t.state()
+                + (hadPreference ? ", walk order restored" : "")
+                + (wasDrained && t.state() == TierState.UP ? "; connections on lower tiers retire as they are returned" : ""),
+                actor);
     }
 
-    /** The tier the operator prefers for this pool, while it can serve; {@code null} otherwise. */
-    Tier preferredServing() {
-        Tier t = preferred;
-        if (t == null || selector.exclusion(t, pool.purpose()).isPresent() || t.breaker().state() == BreakerState.OPEN) {
+    /**
+     * Why a connection opened at {@code createdNanos} on {@code tier} should move to the preferred
+     * tier, or {@code null}. Cheap when there is no preference: one volatile read.
+     */
+    String movesToPreferred(Tier tier, long createdNanos) {
+        Preference p = preference;
+        if (p == null || p.tier() == tier || createdNanos - p.sinceNanos() >= 0 || preferredServing() == null) {
+            return null;
+        }
+        return "tier " + p.tier().id().label() + " preferred by the operator";
+    }
+
+    /** The preferred tier while it serves fully: up, breaker closed, not on probation, a role this pool uses. */
+    private Tier preferredServing() {
+        Preference p = preference;
+        if (p == null) {
+            return null;
+        }
+        Tier t = p.tier();
+        if (t.state() != TierState.UP || t.breaker().state() != BreakerState.CLOSED
+                || selector.exclusion(t, pool.purpose()).isPresent()) {
             return null;
         }
         return t;
     }
 
     TierId preferredId() {
-        Tier t = preferred;
-        return t == null ? null : t.id();
+        Preference p = preference;
+        return p == null ? null : p.tier().id();
     }
 
-    /** A new connection of this pool is on {@code tier}: recorded when a READ_WRITE pool's new work moved. */
+    /**
+     * A new connection of this pool is on {@code tier}. Recorded when a READ_WRITE pool's new work
+     * left a tier that stopped serving (excluded, or its breaker open): a full cap spilling over to
+     * the next tier is not news.
+     */
     void served(Tier tier) {
-        Tier before = lastServed;
-        if (before == tier) {
+        Tier before = lastServed.getAndSet(tier);
+        if (before == null || before == tier || pool.purpose() != Purpose.READ_WRITE
+                || tier.id().compareTo(before.id()) < 0) {
             return;
         }
-        lastServed = tier;
-        if (before != null && pool.purpose() == Purpose.READ_WRITE) {
-            record(EventLog.Kind.WORK_MOVED, tier, "new connections go here now, no longer to tier " + before.id().label()
-                    + " (" + before.state() + ", breaker " + before.breaker().state() + ")", null);
+        boolean left = selector.exclusion(before, pool.purpose()).isPresent() || before.breaker().state() == BreakerState.OPEN;
+        if (left) {
+            record(EventLog.Kind.WORK_MOVED, tier, "new connections of pool " + pool.name() + " go here now, no longer"
+                    + " to tier " + before.id().label() + " (" + before.state() + ", breaker " + before.breaker().state() + ")",
+                    null);
         }
     }
 
@@ -130,12 +175,20 @@ final class PoolOperations {
         }
     }
 
-    /** The events of this pool, and of its tiers. */
+    /** The events of this pool, and of its tiers (the same {@link Tier} objects, whichever pool acted on them). */
     List<PgTierEvent> recent() {
-        Set<String> mine = pool.tiers().stream().map(t -> t.id() + " " + t.endpoint().safeUrl()).collect(Collectors.toSet());
-        Predicate<PgTierEvent> concerns = e -> pool.name().equals(e.pool())
-                || e.pool() == null && e.tier() != null && mine.contains(e.tier() + " " + e.endpoint());
-        return events.recent(concerns);
+        List<String> mine = pool.tiers().stream().map(PoolOperations::key).toList();
+        return events.recent(e -> pool.name().equals(e.pool()) || e.tier() != null
+                && mine.contains(e.tier() + " " + e.endpoint()) && (e.pool() == null || isTierEvent(e)));
+    }
+
+    /** Drain and resume concern the tier for every pool: they show in each pool that has it. */
+    private static boolean isTierEvent(PgTierEvent e) {
+        return e.id().equals(EventLog.Kind.DRAINED.id()) || e.id().equals(EventLog.Kind.RESUMED.id());
+    }
+
+    private static String key(Tier t) {
+        return t.id() + " " + t.endpoint().safeUrl();
     }
 
     private void record(EventLog.Kind kind, Tier tier, String reason, String actor) {

@@ -45,6 +45,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     private final PgConnector connector;
     private final PoolTransactions transactions;
     private final PoolOperations operations;
+    private final java.util.concurrent.atomic.AtomicBoolean exposed = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<TierId, LongAdder> checkouts = new EnumMap<>(TierId.class);
     private final LongAdder leaksReclaimed = new LongAdder();
     private final java.util.Set<PgTierManagedConnection> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -73,7 +74,16 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
             checkouts.put(id, new LongAdder());
         }
         adapter.onTierDown(this);
-        adapter.atStop(PoolJmx.register(this));
+    }
+
+    /**
+     * Registers this pool's JMX bean, once: when the container asks for the pool's connection
+     * factory, so that a factory Payara makes only to test a pool (a ping) does not take the name.
+     */
+    void exposeOnce() {
+        if (!exposed.getAndSet(true)) {
+            adapter.atStop(PoolJmx.register(this));
+        }
     }
 
     /** A new managed connection of this pool; {@link #forget} when it is destroyed. */
@@ -204,6 +214,24 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
                 connection.retireIfIdle();
             }
         }
+    }
+
+    /**
+     * Before a drain: another of this pool's tiers serves, its breaker not open, and its role not
+     * known to be wrong for the purpose (unknown is fine: a tier not yet connected to is not out).
+     */
+    @Override
+    public boolean servesWithout(Tier tier) {
+        if (!tiers.contains(tier)) {
+            return true;
+        }
+        for (Tier other : tiers) {
+            if (other != tier && other.state().serves() && other.breaker().state() != io.pgtier.api.BreakerState.OPEN
+                    && (other.role() == Role.UNKNOWN || settings.purpose().canUse(other.role()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     PgTierResourceAdapter adapter() {

@@ -89,9 +89,9 @@ final class SessionFitness {
         if (state == TierState.DRAINED || state == TierState.DOWN && pool.otherCanServe(tier)) {
             return "tier " + state;
         }
-        Tier preferred = pool.operations().preferredServing();
-        if (preferred != null && preferred != tier) {
-            return "tier " + preferred.id().label() + " preferred by the operator";
+        String moves = pool.operations().movesToPreferred(tier, createdNanos);
+        if (moves != null) {
+            return moves;
         }
         if (tier.isRetired(generation)) {
             return "tier generation " + generation + " retired";

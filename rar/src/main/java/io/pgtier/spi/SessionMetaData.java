@@ -8,9 +8,15 @@ import java.sql.SQLException;
 record SessionMetaData(String product, String version, int maxConnections, String user)
         implements ManagedConnectionMetaData {
 
-    static SessionMetaData of(DatabaseMetaData meta, int maxConnections) throws SQLException {
-        return new SessionMetaData(meta.getDatabaseProductName(), meta.getDatabaseProductVersion(), maxConnections,
-                meta.getUserName());
+    static SessionMetaData of(PgTierManagedConnection connection) throws jakarta.resource.ResourceException {
+        try {
+            DatabaseMetaData meta = connection.logical().getMetaData();
+            return new SessionMetaData(meta.getDatabaseProductName(), meta.getDatabaseProductVersion(),
+                    connection.tier().endpoint().maxConnections(), meta.getUserName());
+        } catch (SQLException e) {
+            connection.onError(e);
+            throw new jakarta.resource.ResourceException(Messages.firstLine(e.getMessage()), e);
+        }
     }
 
     @Override

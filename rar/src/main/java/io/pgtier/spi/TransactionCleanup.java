@@ -51,6 +51,11 @@ final class TransactionCleanup {
         return handle;
     }
 
+    /** Whether a transaction this connection took part in has not ended yet. */
+    boolean watching() {
+        return watched != null;
+    }
+
     /** Registers the end-of-transaction cleanup once per transaction this connection takes part in. */
     void watch(Object transaction) {
         if (transaction == watched) {

@@ -129,6 +129,23 @@ class OperatorsTest {
     }
 
     @Test
+    @DisplayName("refused: draining the last tier that can serve a pool, and preferring a tier the pool cannot use")
+    void refusals() throws Exception {
+        pool.dataSource.drain("backup", "erin");
+        IllegalStateException last = catchThrowableOfType(IllegalStateException.class,
+                () -> pool.dataSource.drain("primary", "erin"));
+        assertThat(last.getMessage()).contains("PGT-228").contains("primary");
+        assertThat(pool.dataSource.status().tiers().get(0).state()).as("still serving").isEqualTo(TierState.UP);
+        IllegalStateException drained = catchThrowableOfType(IllegalStateException.class,
+                () -> pool.dataSource.prefer("backup", "erin"));
+        assertThat(drained.getMessage()).contains("PGT-229").contains("drained");
+        assertThat(pool.dataSource.status().preferred()).isNull();
+        try (Connection c = pool.connection()) {
+            assertThat(tier(c)).isEqualTo(TierId.PRIMARY);
+        }
+    }
+
+    @Test
     @DisplayName("an unknown tier is refused with the pool's tiers named, and nothing changes")
     void unknownTier() {
         IllegalArgumentException refused = catchThrowableOfType(IllegalArgumentException.class,

@@ -36,39 +36,44 @@ public class OperatorResource {
     @POST
     @Path("{action: drain|prefer|resume}")
     public Response act(@PathParam("pool") String pool, @PathParam("tier") String tier,
-            @PathParam("action") String action, @HeaderParam("X-Requested-By") String requestedBy) throws Exception {
+            @PathParam("action") String action, @HeaderParam("X-Requested-By") String requestedBy) {
+        // The container refuses first (web.xml); checked here too, so a deployment without the
+        // constraint fails closed.
+        if (security.getUserPrincipal() == null) {
+            return error(Response.Status.UNAUTHORIZED, "log in as a user in role pgtier-operator");
+        }
+        if (!security.isUserInRole("pgtier-operator")) {
+            return error(Response.Status.FORBIDDEN, "role pgtier-operator required");
+        }
         if (requestedBy == null || requestedBy.isBlank()) {
             return error(Response.Status.BAD_REQUEST, "missing header X-Requested-By (any value): it guards against"
                     + " cross-site requests");
         }
-        if (security.getUserPrincipal() == null || !security.isUserInRole("pgtier-operator")) {
-            return error(Response.Status.FORBIDDEN, "role pgtier-operator required");
-        }
-        TieredDataSource source = byPoolName(pool);
-        if (source == null) {
-            return error(Response.Status.NOT_FOUND, "no pgtier pool named " + pool);
-        }
         String actor = security.getUserPrincipal().getName();
-        try {
-            switch (action) {
-                case "drain" -> source.drain(tier, actor);
-                case "prefer" -> source.prefer(tier, actor);
-                default -> source.resume(tier, actor);
-            }
-        } catch (IllegalArgumentException e) {
-            return error(Response.Status.NOT_FOUND, e.getMessage());
-        }
-        return Response.ok(StatusJson.pool(pool, source.status())).build();
-    }
-
-    private TieredDataSource byPoolName(String pool) throws Exception {
         for (String resource : pools.resources()) {
-            TieredDataSource source = pools.tiered(resource);
-            if (source.status().pool().equals(pool)) {
-                return source;
+            TieredDataSource source;
+            try {
+                source = pools.tiered(resource);
+                if (!source.status().pool().equals(pool)) {
+                    continue;
+                }
+            } catch (Exception unreadable) {
+                continue; // another resource's trouble is not this request's
             }
+            try {
+                switch (action) {
+                    case "drain" -> source.drain(tier, actor);
+                    case "prefer" -> source.prefer(tier, actor);
+                    default -> source.resume(tier, actor);
+                }
+            } catch (IllegalArgumentException e) {
+                return error(Response.Status.NOT_FOUND, e.getMessage());
+            } catch (IllegalStateException e) {
+                return error(Response.Status.CONFLICT, e.getMessage());
+            }
+            return Response.ok(StatusJson.pool(resource, source.status())).build();
         }
-        return null;
+        return error(Response.Status.NOT_FOUND, "no pgtier pool named " + pool);
     }
 
     private static Response error(Response.Status status, String message) {
