@@ -162,19 +162,11 @@ class XaIT {
 
     /** {@code recover-transactions}, repeated until the server holds no prepared branch (a tier may still be coming back). */
     private void recoverUntilResolved(PgServer server) {
-        String[] last = {""};
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
-                .conditionEvaluationListener(c -> {
-                    if (!c.isSatisfied() && c.getRemainingTimeInMS() < 1_000) {
-                        System.err.println("XaIT: last recover-transactions said: " + last[0]);
-                    }
-                })
-                .until(() -> {
-                    HttpResponse<String> r = post(app, "api/xa/recover");
-                    last[0] = r.statusCode() + " " + r.body();
-                    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-                    return prepared(server) == 0;
-                });
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            HttpResponse<String> r = post(app, "api/xa/recover");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(prepared(server)).as("prepared branches after recovery said: %s", r.body()).isZero();
+        });
     }
 
     /** pgtier_xa_in_doubt of the billing pool's primary tier, from /metrics. */

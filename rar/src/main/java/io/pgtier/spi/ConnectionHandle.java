@@ -178,7 +178,8 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
 
     // ---- session state the managed connection resets before the next bean
 
-    private void touch(int what) throws SQLException {
+    @Override
+    void touch(int what) throws SQLException {
         PgTierManagedConnection current = open();
         try {
             current.reset().touch(what, current.session());
@@ -206,57 +207,6 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     /** SQL that ends a transaction, refused while the container's transaction owns {@code on}'s session. */
     void refuseTransactionControl(PgTierManagedConnection on) throws SQLException {
         refuseInsideContainerTransaction(on, "transaction control in SQL");
-    }
-
-    @Override
-    public void setTransactionIsolation(int level) throws SQLException {
-        touch(SessionReset.SETTINGS);
-        run(c -> c.setTransactionIsolation(level));
-    }
-
-    @Override
-    public void setSchema(String schema) throws SQLException {
-        touch(SessionReset.SETTINGS);
-        run(c -> c.setSchema(schema));
-    }
-
-    @Override
-    public void setHoldability(int holdability) throws SQLException {
-        touch(SessionReset.HOLDABILITY);
-        run(c -> c.setHoldability(holdability));
-    }
-
-    @Override
-    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
-        touch(SessionReset.NETWORK_TIMEOUT);
-        run(c -> c.setNetworkTimeout(executor, milliseconds));
-    }
-
-    @Override
-    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-        touch(SessionReset.TYPE_MAP);
-        run(c -> c.setTypeMap(map));
-    }
-
-    @Override
-    public void setClientInfo(String name, String value) throws SQLClientInfoException {
-        clientInfo(c -> c.setClientInfo(name, value));
-    }
-
-    @Override
-    public void setClientInfo(Properties properties) throws SQLClientInfoException {
-        clientInfo(c -> c.setClientInfo(properties));
-    }
-
-    private void clientInfo(SqlRun change) throws SQLClientInfoException {
-        try {
-            touch(SessionReset.CLIENT_INFO);
-            run(change);
-        } catch (SQLClientInfoException e) {
-            throw e;
-        } catch (SQLException e) {
-            throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), e.getErrorCode(), Map.of(), e);
-        }
     }
 
     // ---- statements: bound to this session, errors classified, getConnection() gives this handle

@@ -7,6 +7,7 @@ import java.sql.Clob;
 import java.sql.Connection;
 import java.sql.NClob;
 import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.SQLXML;
@@ -15,11 +16,13 @@ import java.sql.Statement;
 import java.sql.Struct;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Executor;
 
 /**
  * The plain half of {@link ConnectionHandle}: every {@link Connection} method that needs nothing
  * but "check the handle, call the session, classify any error", each one line through
- * {@link #call}, and the statement factories, each one line through {@link #statement}. Kept apart so the handle itself shows only what is special: statements, the
+ * {@link #call}; the statement factories, each one line through {@link #statement}; and the
+ * setters of session state, which first {@link #touch} what they change. Kept apart so the handle itself shows only what is special: statements, the
  * transaction guard, session state that must be reset, close, unwrap and validity.
  */
 abstract class DelegatingConnection implements Connection {
@@ -47,6 +50,9 @@ abstract class DelegatingConnection implements Connection {
      * to that session and tracked by the handle.
      */
     abstract <T extends Statement> T statement(Class<T> type, String sql, SqlCall<T> create) throws SQLException;
+
+    /** A bean is about to change session state {@code what} ({@link SessionReset}): it is reset on return. */
+    abstract void touch(int what) throws SQLException;
 
     /** The one delegate-and-classify step every method of the handle goes through. */
     final <T> T call(SqlCall<T> call) throws SQLException {
@@ -258,5 +264,58 @@ abstract class DelegatingConnection implements Connection {
     @Override
     public Savepoint setSavepoint(String name) throws SQLException {
         return call(c -> c.setSavepoint(name));
+    }
+
+    // ---- session state: recorded before it changes, so the return undoes exactly that
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        touch(SessionReset.SETTINGS);
+        run(c -> c.setTransactionIsolation(level));
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        touch(SessionReset.SETTINGS);
+        run(c -> c.setSchema(schema));
+    }
+
+    @Override
+    public void setHoldability(int holdability) throws SQLException {
+        touch(SessionReset.HOLDABILITY);
+        run(c -> c.setHoldability(holdability));
+    }
+
+    @Override
+    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        touch(SessionReset.NETWORK_TIMEOUT);
+        run(c -> c.setNetworkTimeout(executor, milliseconds));
+    }
+
+    @Override
+    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+        touch(SessionReset.TYPE_MAP);
+        run(c -> c.setTypeMap(map));
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        clientInfo(c -> c.setClientInfo(name, value));
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        clientInfo(c -> c.setClientInfo(properties));
+    }
+
+    private void clientInfo(SqlRun change) throws SQLClientInfoException {
+        try {
+            touch(SessionReset.CLIENT_INFO);
+            run(change);
+        } catch (SQLClientInfoException e) {
+            throw e;
+        } catch (SQLException e) {
+            throw new SQLClientInfoException(e.getMessage(), e.getSQLState(), e.getErrorCode(), Map.of(), e);
+        }
     }
 }
