@@ -204,6 +204,19 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         return effects;
     }
 
+    /**
+     * What the handle gave out on {@code session} (a statement, a result set, the driver's API)
+     * works only while the handle is open and still on that session: closed (08003), or moved by
+     * the container to another session (55000), that session may serve another bean now.
+     */
+    void requireOn(PgTierManagedConnection session) throws SQLException {
+        if (owner != session) {
+            throw closed ? new SQLException(Messages.handleClosed(), "08003")
+                    : new SQLException(Messages.statementOfOtherSession(session.pool().name(), session.tier().id().label()),
+                            "55000");
+        }
+    }
+
     /** SQL that ends a transaction, refused while the container's transaction owns {@code on}'s session. */
     void refuseTransactionControl(PgTierManagedConnection on) throws SQLException {
         refuseInsideContainerTransaction(on, "transaction control in SQL");

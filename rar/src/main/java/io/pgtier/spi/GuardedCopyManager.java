@@ -33,10 +33,7 @@ final class GuardedCopyManager extends CopyManager {
     }
 
     private void check(String sql) throws SQLException {
-        if (handle.owner() != session) {
-            throw new SQLException(handle.isClosed() ? Messages.handleClosed()
-                    : Messages.statementOfOtherSession(session.pool().name()), handle.isClosed() ? "08003" : "55000");
-        }
+        handle.requireOn(session);
         handle.sqlSent(session, sql);
     }
 

@@ -94,10 +94,8 @@ final class JdbcProxy implements InvocationHandler {
                 break;
         }
         boolean statement = target instanceof Statement;
-        if (handle.owner() != session && !name.equals("close") && !name.equals("isClosed")) {
-            // Closed, or moved to another session: this one may serve another bean now.
-            throw handle.isClosed() ? new SQLException(Messages.handleClosed(), "08003")
-                    : new SQLException(Messages.statementOfOtherSession(session.pool().name()), "55000");
+        if (!name.equals("close") && !name.equals("isClosed")) {
+            handle.requireOn(session);
         }
         if (target instanceof PGConnection driver) {
             Object guarded = driverApi(name, driver);

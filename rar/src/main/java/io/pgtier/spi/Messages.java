@@ -88,8 +88,8 @@ final class Messages {
                 + " and ends it (savepoints are allowed; mark the transaction rollback-only to undo it)";
     }
 
-    static String statementOfOtherSession(String pool) {
-        return "PGT-218 pgtier[" + pool + "] this statement belongs to a session the connection no longer holds:"
+    static String statementOfOtherSession(String pool, String tier) {
+        return "PGT-218 pgtier[" + pool + "] this statement belongs to a session (tier " + tier + ") the connection no longer holds:"
                 + " the container moved the connection to another session; create the statement again";
     }
 

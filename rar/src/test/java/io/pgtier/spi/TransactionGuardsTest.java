@@ -194,16 +194,7 @@ class TransactionGuardsTest {
             pool.transactions.begin();
             Connection handle = (Connection) mc.getConnection(null, null);
             int pid = handle.unwrap(PGConnection.class).getBackendPID();
-            CompletableFuture<Throwable> statement = CompletableFuture.supplyAsync(() -> {
-                try (Statement s = handle.createStatement()) {
-                    // Not longer: the server notices the closed socket only when the statement ends.
-                    s.execute("SELECT pg_sleep(4)");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            }, threads);
-            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
+            CompletableFuture<Throwable> statement = executing(mc, handle, "SELECT pg_sleep(4)");
 
             pool.transactions.complete(Status.STATUS_ROLLEDBACK);
 
@@ -223,15 +214,7 @@ class TransactionGuardsTest {
         ManagedConnection mc = pool.factory.createManagedConnection(null, null);
         try {
             Connection handle = (Connection) mc.getConnection(null, null);
-            CompletableFuture<Throwable> statement = CompletableFuture.supplyAsync(() -> {
-                try (Statement s = handle.createStatement()) {
-                    s.execute("SELECT pg_sleep(4)");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            }, threads);
-            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
+            CompletableFuture<Throwable> statement = executing(mc, handle, "SELECT pg_sleep(4)");
 
             ResourceException refused = catchThrowableOfType(ResourceException.class, mc::cleanup);
 
@@ -472,15 +455,7 @@ class TransactionGuardsTest {
             routed.transactions.begin();
             Connection handle = (Connection) mc.getConnection(null, null);
             route.blackhole();
-            CompletableFuture<Throwable> statement = CompletableFuture.supplyAsync(() -> {
-                try (Statement s = handle.createStatement()) {
-                    s.execute("SELECT 1");
-                    return null;
-                } catch (SQLException e) {
-                    return e;
-                }
-            }, threads);
-            await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
+            CompletableFuture<Throwable> statement = executing(mc, handle, "SELECT 1");
 
             long start = System.nanoTime();
             routed.transactions.complete(Status.STATUS_ROLLEDBACK);
@@ -635,6 +610,25 @@ class TransactionGuardsTest {
         @Override
         public void localTransactionRolledback(ConnectionEvent event) {
         }
+    }
+
+    /**
+     * Runs {@code sql} on {@code handle} on another thread, as a bean's second thread or a timed-out
+     * transaction's bean would, and returns once the statement executes; the future gives its error.
+     * (A {@code pg_sleep} of a few seconds, not longer: a server notices a closed socket only when the
+     * statement ends.)
+     */
+    private CompletableFuture<Throwable> executing(ManagedConnection mc, Connection handle, String sql) {
+        CompletableFuture<Throwable> statement = CompletableFuture.supplyAsync(() -> {
+            try (Statement s = handle.createStatement()) {
+                s.execute(sql);
+                return null;
+            } catch (SQLException e) {
+                return e;
+            }
+        }, threads);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ((PgTierManagedConnection) mc).fitness().executingSince() != 0);
+        return statement;
     }
 
     private void kill(Connection c) throws SQLException {
