@@ -113,6 +113,16 @@ public final class FaultProxy implements AutoCloseable {
         return links.size();
     }
 
+    /**
+     * The local ports of the proxy's open connections to the server: what the server's
+     * {@code pg_stat_activity.client_port} shows for the sessions that came through this route.
+     */
+    public java.util.Set<Integer> serverSidePorts() {
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
+        links.forEach(link -> ports.add(link.server.getLocalPort()));
+        return ports;
+    }
+
     @Override
     public void close() {
         closed = true;

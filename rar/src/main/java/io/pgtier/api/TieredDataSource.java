@@ -14,6 +14,9 @@ public interface TieredDataSource extends DataSource {
     /** The pool now: its tiers, counters and the monitor's last round. */
     PoolStatus status();
 
+    /** The pool's counters since start, for metrics: waits, and per tier sessions, statements, faults. */
+    PoolMetrics metrics();
+
     /**
      * Stops new connections to {@code tier} ("primary", "backup", "failover") for every pool of the
      * adapter; idle connections are retired, in-use ones when returned. {@code actor} (who asked)

@@ -29,6 +29,15 @@ public record PgPhysical(XAConnection xa, Connection logical, Connection session
         return connection.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor().getHostSpec().toString();
     }
 
+    /** {@link #serverOf} this session's server, or "" when the driver cannot say. */
+    public String server() {
+        try {
+            return serverOf(session);
+        } catch (SQLException | RuntimeException e) {
+            return "";
+        }
+    }
+
     /**
      * Whether the server holds an open transaction on this session (work begun and not yet
      * committed or rolled back, or a failed one), as pgjdbc tracks it from the server's replies:

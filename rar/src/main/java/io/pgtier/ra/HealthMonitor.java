@@ -287,6 +287,7 @@ public final class HealthMonitor {
      */
     private void failBackTo(Tier tier) {
         tiers.retireBelow(tier);
+        tier.counters().failback();
         event(EventLog.Kind.FAILBACK, tier, "healthy for its failback time: connections on lower tiers are retired"
                 + " as they are returned");
     }

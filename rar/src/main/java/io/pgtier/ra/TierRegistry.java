@@ -82,6 +82,9 @@ public final class TierRegistry {
         Tier[] self = new Tier[1];
         Breaker breaker = new Breaker(id, config, System::nanoTime, (tierId, from, to) -> {
             listener.onTransition(tierId, from, to);
+            if (self[0] != null) {
+                self[0].counters().breakerEntered(to);
+            }
             events.record(EventLog.Kind.BREAKER, to == BreakerState.OPEN ? java.util.logging.Level.WARNING
                     : java.util.logging.Level.INFO, null, tierId, endpoint.safeUrl(), "breaker " + from + " -> " + to, null);
             if (from != BreakerState.CLOSED && to == BreakerState.CLOSED && self[0] != null) {

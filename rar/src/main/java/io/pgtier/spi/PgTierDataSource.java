@@ -1,5 +1,6 @@
 package io.pgtier.spi;
 
+import io.pgtier.api.PoolMetrics;
 import io.pgtier.api.PoolStatus;
 import io.pgtier.api.TieredDataSource;
 import jakarta.resource.Referenceable;
@@ -46,10 +47,29 @@ public final class PgTierDataSource implements TieredDataSource, Referenceable, 
     }
 
     private Connection allocate(Credentials credentials) throws SQLException {
+        PoolMeters meters = metersOrNull();
+        long start = meters == null ? 0 : meters.waiting();
+        int outcome = 1;
         try {
-            return (Connection) manager.allocateConnection(factory, credentials);
+            Connection connection = (Connection) manager.allocateConnection(factory, credentials);
+            outcome = 0;
+            return connection;
         } catch (ResourceException e) {
-            throw unwrap(e);
+            SQLException error = unwrap(e);
+            outcome = error.getCause() == e ? 2 : 1;
+            throw error;
+        } finally {
+            if (meters != null) {
+                meters.waited(start, outcome);
+            }
+        }
+    }
+
+    private PoolMeters metersOrNull() {
+        try {
+            return factory.runtime().meters();
+        } catch (ResourceException notConfigured) {
+            return null; // the allocation fails with the configuration error, and there is no pool to count it
         }
     }
 
@@ -71,6 +91,11 @@ public final class PgTierDataSource implements TieredDataSource, Referenceable, 
     @Override
     public PoolStatus status() {
         return runtimeOrFail().status();
+    }
+
+    @Override
+    public PoolMetrics metrics() {
+        return runtimeOrFail().metrics();
     }
 
     @Override

@@ -74,7 +74,7 @@ final class PgTierManagedConnection implements ManagedConnection {
         this.credentials = credentials;
         // After the session was opened: one opened on a server that since restarted is older than its start.
         this.openedAtMillis = System.currentTimeMillis();
-        this.server = serverOf(physical);
+        this.server = physical.server();
         this.localTransaction = new PgLocalTransaction(this);
         this.end = new SessionEnd(physical, fitness, tier);
     }
@@ -96,6 +96,11 @@ final class PgTierManagedConnection implements ManagedConnection {
         return tier;
     }
 
+    /** Handed out by the container now, not idle in its pool. */
+    boolean inUse() {
+        return presence.inUse();
+    }
+
     /** When the session was opened, by the wall clock (compared with a server's start time). */
     long openedAtMillis() {
         return openedAtMillis;
@@ -114,14 +119,6 @@ final class PgTierManagedConnection implements ManagedConnection {
     /** The server ({@code host:port}) the session is on; one of the tier URL's hosts. */
     String server() {
         return server;
-    }
-
-    private static String serverOf(PgPhysical physical) {
-        try {
-            return PgPhysical.serverOf(physical.session());
-        } catch (SQLException | RuntimeException e) {
-            return "";
-        }
     }
 
     PoolRuntime pool() {
@@ -286,10 +283,8 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     /**
-     * The monitor's verdict on this connection's tier: the socket is closed now and the cap slot
-     * freed ({@link SessionEnd}). No event is fired here, on the monitor's thread: a bean blocked on
-     * the session gets an I/O error and its own thread fires the error event; an idle connection is
-     * no longer usable, so the container drops it when it next validates.
+     * The monitor's verdict on the tier: socket closed, cap slot freed ({@link SessionEnd}). No event
+     * here: a blocked bean's own thread fires it; the container drops an idle one when it validates.
      */
     void abortForTierDown() {
         end.abortForTierDown();

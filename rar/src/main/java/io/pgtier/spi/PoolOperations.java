@@ -159,6 +159,7 @@ final class PoolOperations {
         }
         boolean left = selector.exclusion(before, pool.purpose()).isPresent() || before.breaker().state() == BreakerState.OPEN;
         if (left) {
+            pool.meters().of(tier).failover();
             record(EventLog.Kind.WORK_MOVED, tier, "new connections of pool " + pool.name() + " go here now, no longer"
                     + " to tier " + before.id().label() + " (" + before.state() + ", breaker " + before.breaker().state() + ")",
                     null);

@@ -29,6 +29,10 @@ final class PoolPresence {
         state.set(FREE);
     }
 
+    boolean inUse() {
+        return state.get() == TAKEN;
+    }
+
     /** Claims an idle connection; the state it had, for {@link #unclaim}, or -1 when it is not idle. */
     int claimIfIdle(long ageNanos) {
         int was = state.get();

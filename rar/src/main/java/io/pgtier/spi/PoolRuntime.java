@@ -1,10 +1,10 @@
 package io.pgtier.spi;
 
+import io.pgtier.api.PoolMetrics;
 import io.pgtier.api.PoolStatus;
 import io.pgtier.api.Purpose;
 import io.pgtier.api.Role;
 import io.pgtier.api.TierId;
-import io.pgtier.api.TierStatus;
 import io.pgtier.pg.PgConnector;
 import io.pgtier.pg.PgPhysical;
 import io.pgtier.pg.SqlStates;
@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One pool's working parts, built once from validated {@link Settings}: its tiers (shared with the
@@ -46,8 +45,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     private final PoolTransactions transactions;
     private final PoolOperations operations;
     private final java.util.concurrent.atomic.AtomicBoolean exposed = new java.util.concurrent.atomic.AtomicBoolean();
-    private final Map<TierId, LongAdder> checkouts = new EnumMap<>(TierId.class);
-    private final LongAdder leaksReclaimed = new LongAdder();
+    private final PoolMeters meters;
     private final java.util.Set<PgTierManagedConnection> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> rejectionsReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** When the current outage began ({@link System#nanoTime()}, odd), 0 while a tier serves. */
@@ -70,9 +68,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         this.operations = new PoolOperations(this, selector, adapter.tiers());
         this.connector = PgConnector.forEndpoints(settings.endpoints(), settings.options());
         this.transactions = new PoolTransactions(settings.poolName(), adapter::transactions);
-        for (TierId id : settings.endpoints().keySet()) {
-            checkouts.put(id, new LongAdder());
-        }
+        this.meters = new PoolMeters(this, settings.endpoints().keySet());
         adapter.onTierDown(this);
     }
 
@@ -190,16 +186,15 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     }
 
     PoolStatus status() {
-        List<TierStatus> tierStatus = tiers.stream().map(Tier::status).toList();
-        Map<TierId, Long> handedOut = new EnumMap<>(TierId.class);
-        checkouts.forEach((id, count) -> handedOut.put(id, count.sum()));
-        Map<TierId, Integer> sessions = new EnumMap<>(TierId.class);
-        tiers.forEach(t -> sessions.put(t.id(), 0));
-        for (PgTierManagedConnection connection : live) {
-            sessions.merge(connection.tier().id(), 1, Integer::sum);
-        }
-        return new PoolStatus(name(), purpose(), tierStatus, handedOut, leaksReclaimed.sum(), adapter.lastHealthCheck(),
-                adapter.monitorCpuMicros(), operations.preferredId(), sessions, operations.recent());
+        return meters.status(live);
+    }
+
+    PoolMetrics metrics() {
+        return meters.metrics(live);
+    }
+
+    PoolMeters meters() {
+        return meters;
     }
 
     /**
@@ -249,12 +244,11 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
 
     /** A bean got a connection served by {@code tier} (the "acquisitions" metric). */
     void recordCheckout(Tier tier) {
-        checkouts.get(tier.id()).increment();
+        meters.of(tier).checkout();
     }
 
     void recordLeak(Tier tier) {
-        leaksReclaimed.increment();
-        operations.leakReclaimed(tier, leaksReclaimed.sum());
+        operations.leakReclaimed(tier, meters.leakReclaimed());
     }
 
     boolean closesLeaksAtCompletion() {
@@ -292,6 +286,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
                 if (outageSince != 0) {
                     outageSince = 0;
                 }
+                meters.of(acquired.tier()).created(System.nanoTime() - start);
                 operations.served(acquired.tier());
                 return acquired;
             } catch (NoTierAvailableException e) {

@@ -29,7 +29,8 @@ final class SessionFitness {
     private final Tier tier;
     private final long generation;
     private final long createdNanos = System.nanoTime();
-    private volatile boolean aborted;
+    private final PoolMeters.TierMeter meter;
+    private final java.util.concurrent.atomic.AtomicBoolean aborted = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
     /** {@link System#nanoTime()} when the statement now executing started; 0 when none is. */
     private volatile long executingSince;
@@ -40,6 +41,7 @@ final class SessionFitness {
         this.pool = pool;
         this.tier = tier;
         this.generation = generation;
+        this.meter = pool.meters().of(tier);
         this.checkedAtFaultEpoch = tier.faultEpoch();
     }
 
@@ -53,9 +55,14 @@ final class SessionFitness {
         }
     }
 
+    /** A statement ended: counted, and the session's time executing once none is left running. */
     void executionEnded() {
+        long since = executingSince;
         if (running.decrementAndGet() == 0) {
             executingSince = 0;
+            meter.executed(System.nanoTime() - since);
+        } else {
+            meter.executed(0);
         }
     }
 
@@ -69,8 +76,11 @@ final class SessionFitness {
         return since != 0 && since - nanos < 0;
     }
 
+    /** pgtier closed the session's socket; counted once. */
     void markAborted() {
-        aborted = true;
+        if (aborted.compareAndSet(false, true)) {
+            meter.aborted();
+        }
     }
 
     long ageNanos() {
@@ -82,7 +92,7 @@ final class SessionFitness {
         if (broken) {
             return "broken";
         }
-        if (aborted) {
+        if (aborted.get()) {
             return "aborted: tier down";
         }
         TierState state = tier.state();

@@ -57,6 +57,7 @@ public final class Tier {
     private final AtomicLong faultEpoch = new AtomicLong();
     private final LongAdder acquired = new LongAdder();
     private final LongAdder failures = new LongAdder();
+    private final TierCounters counters = new TierCounters();
     private final AtomicBoolean trialInFlight = new AtomicBoolean();
     private final AtomicLong lastTrialNanos = new AtomicLong();
     /** Threads opening a session on this tier now, and since when: a connect that hangs is a stall too. */
@@ -90,6 +91,10 @@ public final class Tier {
 
     public TierEndpoint endpoint() {
         return endpoint;
+    }
+
+    public TierCounters counters() {
+        return counters;
     }
 
     public Breaker breaker() {

@@ -1,15 +1,20 @@
 package io.pgtier.client.observe;
 
 import io.pgtier.api.BreakerState;
+import io.pgtier.api.PoolMetrics;
 import io.pgtier.api.PoolStatus;
 import io.pgtier.api.TierId;
 import io.pgtier.api.TierState;
+import io.pgtier.api.TierMetrics;
 import io.pgtier.api.TierStatus;
 import io.pgtier.api.TieredDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -28,6 +33,15 @@ import org.eclipse.microprofile.metrics.Tag;
  * some registries keep only a weak reference to a gauge's object, which would silently turn the
  * metric into NaN after a garbage collection. Tag values are a pool name and a tier label, never
  * an endpoint, so no credential can end up in a metric.
+ *
+ * <p><b>Connection pool metrics</b> follow OpenTelemetry's semantic conventions for database client
+ * connection pools where one exists ({@code db.client.connection.*}), tagged {@code pool} and
+ * {@code tier} rather than {@code db.client.connection.pool.name} (MicroProfile allows no dots in
+ * tag names). A duration is published as the pair a histogram exports to Prometheus,
+ * {@code <name>_seconds_sum} and {@code <name>_seconds_count}, without buckets: the adapter keeps
+ * sums, which cost two additions on the hot path. What describes a tier itself (failbacks, its
+ * breaker, probe latency, lag) is published once per tier, tagged {@code tier} and {@code server}
+ * ({@code host:port/db}), not per pool, so a tier shared by two pools is not counted twice.
  */
 @ApplicationScoped
 public class PgTierMetrics {
@@ -39,6 +53,9 @@ public class PgTierMetrics {
 
     @Inject
     TieredPools pools;
+
+    /** The tiers already published ({@code label server}): a tier shared by pools is published once. */
+    private final Set<String> tiersPublished = ConcurrentHashMap.newKeySet();
 
     void start(@Observes @Initialized(ApplicationScoped.class) Object init) {
         for (String resource : pools.resources()) {
@@ -78,6 +95,74 @@ public class PgTierMetrics {
                     t -> t.oldestInDoubtAt() == null ? 0
                             : java.time.Duration.between(t.oldestInDoubtAt(), java.time.Instant.now()).toSeconds());
         }
+        registerPoolMetrics(source, pool);
+    }
+
+    /** The OpenTelemetry-named pool metrics, and pgtier's own per pool and tier, and per tier. */
+    private void registerPoolMetrics(TieredDataSource source, String pool) {
+        Tag poolTag = new Tag("pool", pool);
+        registry.gauge(meta("db.client.connection.pending_requests", "Callers waiting in getConnection now"),
+                () -> source.metrics().pending(), poolTag);
+        registry.gauge(meta("db.client.connection.timeouts", "getConnection calls the container's pool timed out "
+                + "(max-wait-time), since start"), () -> source.metrics().timeouts(), poolTag);
+        registry.gauge(meta("pgtier.connection.failures", "getConnection calls that failed because no tier could "
+                + "serve, since start"), () -> source.metrics().failedWaits(), poolTag);
+        duration(source, "db.client.connection.wait_time", "Time callers waited in getConnection for a connection",
+                m -> m.waitNanos(), m -> m.waits(), poolTag);
+        for (TierMetrics tier : source.metrics().tiers()) {
+            TierId id = tier.id();
+            Tag[] tags = tags(pool, id);
+            Function<PoolMetrics, TierMetrics> of = m -> m.tiers().stream().filter(t -> t.id() == id).findFirst()
+                    .orElse(null);
+            for (String state : new String[] {"used", "idle"}) {
+                registry.gauge(meta("db.client.connection.count", "This pool's connections on the tier, by state"),
+                        () -> {
+                            TierMetrics t = of.apply(source.metrics());
+                            return t == null ? 0 : state.equals("used") ? t.used() : t.idle();
+                        }, new Tag("pool", pool), new Tag("tier", id.label()), new Tag("state", state));
+            }
+            duration(source, "db.client.connection.create_time", "Time opening a session on the tier took",
+                    m -> of.apply(m).createNanos(), m -> of.apply(m).created(), tags);
+            duration(source, "pgtier.statement.time", "Time this pool's sessions on the tier spent executing statements",
+                    m -> of.apply(m).statementNanos(), m -> of.apply(m).statements(), tags);
+            registry.gauge(meta("pgtier.sessions.aborted_total", "This pool's sessions on the tier whose socket pgtier "
+                    + "closed (a down verdict, a stalled statement), since start"), () -> of.apply(source.metrics()).aborted(), tags);
+            registry.gauge(meta("pgtier.failovers_total", "Times this pool's new work moved to the tier because the one "
+                    + "above stopped serving (PGT-305), since start"), () -> of.apply(source.metrics()).failovers(), tags);
+            if (tiersPublished.add(id.label() + " " + tier.server())) {
+                registerTier(source, of, id, tier.server());
+            }
+        }
+    }
+
+    /** What belongs to the tier, not to a pool: once per tier, tagged with its server. */
+    private void registerTier(TieredDataSource source, Function<PoolMetrics, TierMetrics> of, TierId id, String server) {
+        Tag tier = new Tag("tier", id.label());
+        Tag at = new Tag("server", server);
+        registry.gauge(meta("pgtier.failbacks_total", "Times the tier got the work back after its failback time (PGT-304)"),
+                () -> of.apply(source.metrics()).failbacks(), tier, at);
+        for (BreakerState state : BreakerState.values()) {
+            registry.gauge(meta("pgtier.breaker.transitions_total", "The tier's breaker transitions, by the state entered"),
+                    () -> of.apply(source.metrics()).breakerTransitions().getOrDefault(state, 0L), tier, at,
+                    new Tag("to", state.name()));
+        }
+        registry.gauge(meta("pgtier.probe.duration_seconds", "How long the monitor's last good probe of the tier took"
+                + " (-1 before the first)"), () -> seconds(of.apply(source.metrics()).probeMicros() * 1000), tier, at);
+        registry.gauge(meta("pgtier.replication.lag_bytes", "The tier's replication lag as a standby (0 on a primary,"
+                + " -1 before the first probe)"), () -> of.apply(source.metrics()).lagBytes(), tier, at);
+    }
+
+    private void duration(TieredDataSource source, String name, String description, ToLongFunction<PoolMetrics> nanos,
+                          ToLongFunction<PoolMetrics> count, Tag... tags) {
+        registry.gauge(meta(name + "_seconds_sum", description + ", in total, since start"),
+                () -> seconds(nanos.applyAsLong(source.metrics())), tags);
+        registry.gauge(meta(name + "_seconds_count", description + ": how many, since start"),
+                () -> count.applyAsLong(source.metrics()), tags);
+    }
+
+    /** Nanoseconds as seconds; a negative reading (not yet measured) stays -1. */
+    private static double seconds(long nanos) {
+        return nanos < 0 ? -1 : nanos / 1e9;
     }
 
     private void tierGauge(TieredDataSource source, String pool, TierId id, String name, String description,
