@@ -51,12 +51,14 @@ function until(tier) {
   return "";
 }
 
+// Checkouts per second between the last two answers of api/status (a redraw reuses the last rate).
 function rate(resource, tier, checkouts, now) {
   const key = resource + "/" + tier;
   const before = previous.get(key);
-  previous.set(key, {checkouts, at: now});
-  if (!before || now <= before.at) return "";
-  return ((checkouts - before.checkouts) * 1000 / (now - before.at)).toFixed(1);
+  if (before && before.at === now) return before.rate;
+  const value = !before || now <= before.at ? "" : ((checkouts - before.checkouts) * 1000 / (now - before.at)).toFixed(1);
+  previous.set(key, {checkouts, at: now, rate: value});
+  return value;
 }
 
 // Sections, rows and buttons are made once and then updated in place, so a click never lands on
@@ -116,6 +118,7 @@ function poolSection(pool) {
 }
 
 function updatePool(section, pool, now) {
+  if (pool.pool) section.dataset.pool = pool.pool;
   const serving = pool.error ? el("span", {class: "pool-down"}, pool.error + ": " + (pool.message || ""))
       : pool.canServe ? el("span", {}, "serving") : el("span", {class: "pool-down"}, "NO TIER CAN SERVE");
   section.title_.replaceChildren((pool.pool || pool.resource) + " ",
@@ -148,7 +151,7 @@ function drawEvents(pools) {
       }
     }
   }
-  all.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  all.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   const rows = all.slice(0, 100).map(e => el("tr", {"data-event": e.id},
       el("td", {title: e.at}, time(e.at)), el("td", {}, e.id), el("td", {}, e.pool || ""),
       el("td", {}, e.tier || ""), el("td", {}, e.reason), el("td", {}, e.actor || "")));
@@ -157,7 +160,7 @@ function drawEvents(pools) {
 
 function draw(status) {
   lastStatus = status;
-  const now = Date.now();
+  const now = status.receivedAt_;
   const pools = status.pools || [];
   const container = document.getElementById("pools");
   const sections = pools.map(pool => {
@@ -175,9 +178,11 @@ function draw(status) {
 async function refresh() {
   const live = document.getElementById("live");
   try {
-    const response = await fetch("api/status", {cache: "no-store"});
+    const response = await fetch("api/status", {cache: "no-store", signal: AbortSignal.timeout(5000)});
     if (!response.ok) throw new Error("HTTP " + response.status);
-    draw(await response.json());
+    const status = await response.json();
+    status.receivedAt_ = Date.now();
+    draw(status);
     live.textContent = "live · " + new Date().toLocaleTimeString();
     live.classList.remove("stale");
   } catch (e) {
@@ -189,14 +194,22 @@ async function refresh() {
 }
 
 async function act(pool, tier, action) {
-  const response = await fetch("api/pools/" + encodeURIComponent(pool) + "/tiers/" + encodeURIComponent(tier)
-      + "/" + action, {
-    method: "POST", credentials: "omit", headers: {"Authorization": authorization, "X-Requested-By": "pgtier-page"}});
-  const body = await response.json().catch(() => ({}));
-  if (response.ok) {
-    show(action + " " + tier + " of " + pool + ": done", true);
-  } else {
-    show(action + " " + tier + " of " + pool + " refused (" + response.status + "): " + (body.message || ""), false);
+  const buttons = document.querySelectorAll("button[data-action]");
+  buttons.forEach(b => b.disabled = true);
+  try {
+    const response = await fetch("api/pools/" + encodeURIComponent(pool) + "/tiers/" + encodeURIComponent(tier)
+        + "/" + action, {method: "POST", credentials: "omit", signal: AbortSignal.timeout(30000),
+      headers: {"Authorization": authorization, "X-Requested-By": "pgtier-page"}});
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      show(action + " " + tier + " of " + pool + ": done", true);
+    } else {
+      show(action + " " + tier + " of " + pool + " refused (" + response.status + "): " + (body.message || ""), false);
+    }
+  } catch (e) {
+    show(action + " " + tier + " of " + pool + " not sent: " + e.message, false);
+  } finally {
+    document.querySelectorAll("button[data-action]").forEach(b => b.disabled = false);
   }
 }
 
@@ -205,9 +218,15 @@ async function logIn(event) {
   const user = document.getElementById("user").value;
   const password = document.getElementById("password").value;
   const candidate = "Basic " + btoa(unescape(encodeURIComponent(user + ":" + password)));
-  const response = await fetch("api/operator", {
-    headers: {"Authorization": candidate}, credentials: "omit", cache: "no-store"});
   document.getElementById("password").value = "";
+  let response;
+  try {
+    response = await fetch("api/operator", {headers: {"Authorization": candidate}, credentials: "omit",
+      cache: "no-store", signal: AbortSignal.timeout(10000)});
+  } catch (e) {
+    show("Login not sent: " + e.message, false);
+    return;
+  }
   if (response.status === 200) {
     authorization = candidate;
     operator = (await response.json()).user;

@@ -118,6 +118,8 @@ class HealthMetricsIT {
         // Every tier is down, so one caller tries each (a trial): the error names what each server said.
         assertThat(refused.body()).contains("pgtier[pgtier-rw]", "primary: 08001", "backup: 08001", "failover: 08001");
         System.out.printf("[figures] every tier down: a call failed in %d ms%n", took.toMillis());
+        assertThat(metric("pgtier_connection_failures", "")).as("calls no tier could serve, counted").isPositive();
+        assertThat(metric("pgtier_connect_failures", "backup")).as("failed connects to the crashed backup, counted").isPositive();
 
         failover.start();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -125,6 +127,18 @@ class HealthMetricsIT {
         HttpResponse<String> served = get(app, "api/examples/server");
         assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
         assertThat(served.body()).contains(failover.port() + " primary");
+    }
+
+    /** A gauge of the READ_WRITE pool, from /metrics: for {@code tier}, or without a tier tag when it is "". */
+    private double metric(String name, String tier) {
+        HttpResponse<String> metrics = get(app, "/metrics?scope=application");
+        for (String line : metrics.body().lines().toList()) {
+            if (line.startsWith(name + "{") && line.contains("pool=\"pgtier-rw\"")
+                    && (tier.isEmpty() ? !line.contains("tier=") : line.contains("tier=\"" + tier + "\""))) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no " + name + " for pgtier-rw in:\n" + metrics.body());
     }
 
     /** The gauge pgtier_checkouts of the READ_WRITE pool for one tier, from /metrics. */

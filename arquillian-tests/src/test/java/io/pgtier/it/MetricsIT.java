@@ -77,6 +77,8 @@ class MetricsIT {
         Metrics before = scrape();
 
         work(10);
+        HttpResponse<String> leak = MicroApp.post(app, "api/examples/notes/leak?text=metrics-leak");
+        assertThat(leak.statusCode()).as(leak.body()).isEqualTo(200);
 
         Metrics after = scrape();
         assertThat(after.get("db_client_connection_wait_time_seconds_count", "pool", RW)
@@ -92,6 +94,15 @@ class MetricsIT {
         assertThat(after.get("db_client_connection_count", "pool", RW, "tier", "primary", "state", "idle")).isGreaterThanOrEqualTo(1);
         assertThat(after.get("db_client_connection_count", "pool", RW, "tier", "primary", "state", "used")).isZero();
         assertThat(after.get("pgtier_probe_duration_seconds", "tier", "primary")).isPositive();
+        // The earlier gauges, kept with their names.
+        assertThat(after.get("pgtier_checkouts", "pool", RW, "tier", "primary")
+                - before.get("pgtier_checkouts", "pool", RW, "tier", "primary")).isGreaterThanOrEqualTo(10);
+        assertThat(after.get("pgtier_physical_created", "pool", RW, "tier", "primary")).isGreaterThanOrEqualTo(1);
+        assertThat(after.get("pgtier_connections_open", "pool", RW, "tier", "primary")).isGreaterThanOrEqualTo(1);
+        assertThat(after.get("pgtier_leaks_reclaimed", "pool", RW) - before.get("pgtier_leaks_reclaimed", "pool", RW))
+                .as("the leaked handle closed at transaction end").isEqualTo(1);
+        assertThat(after.get("pgtier_tier_up", "pool", RW, "tier", "primary")).isEqualTo(1);
+        assertThat(after.get("pgtier_breaker_open", "pool", RW, "tier", "primary")).isZero();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(scrape().get("pgtier_replication_lag_bytes", "tier", "failover")).isGreaterThanOrEqualTo(0));
         // A tier shared by both pools: its own metrics once, without a pool tag; per-pool ones per pool.
@@ -106,7 +117,8 @@ class MetricsIT {
         double timeoutsBefore = scrape().get("db_client_connection_timeouts", "pool", RW);
         List<CompletableFuture<HttpResponse<String>>> holders = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            holders.add(CompletableFuture.supplyAsync(() -> MicroApp.post(app, "api/hold?seconds=5")));
+            // Long enough that the fourth caller's 1.5 s wait surely ends while all three still hold.
+            holders.add(CompletableFuture.supplyAsync(() -> MicroApp.post(app, "api/hold?seconds=15")));
         }
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertThat(
                 scrape().get("db_client_connection_count", "pool", RW, "tier", "primary", "state", "used")).isEqualTo(3));
@@ -145,6 +157,8 @@ class MetricsIT {
                         .isGreaterThan(before.get("pgtier_failovers_total", "pool", RW, "tier", "backup"));
                 assertThat(now.get("pgtier_breaker_transitions_total", "tier", "primary", "to", "OPEN"))
                         .isGreaterThan(before.get("pgtier_breaker_transitions_total", "tier", "primary", "to", "OPEN"));
+                assertThat(now.get("pgtier_breaker_open", "pool", RW, "tier", "primary")).isEqualTo(1);
+                assertThat(now.get("pgtier_tier_up", "pool", RW, "tier", "primary")).isZero();
             });
             assertThat(stalled.join().statusCode()).as("the held call on the hung route was ended").isNotEqualTo(200);
         } finally {
@@ -157,6 +171,7 @@ class MetricsIT {
                     .isGreaterThan(before.get("pgtier_failbacks_total", "tier", "primary"));
             assertThat(now.get("pgtier_breaker_transitions_total", "tier", "primary", "to", "CLOSED"))
                     .isGreaterThan(before.get("pgtier_breaker_transitions_total", "tier", "primary", "to", "CLOSED"));
+            assertThat(now.get("pgtier_tier_up", "pool", RW, "tier", "primary")).isEqualTo(1);
         });
         // For a person to look at: what a scrape of these metrics looks like after the scenarios.
         java.nio.file.Path sample = java.nio.file.Path.of(System.getProperty("pgtier.work")).resolveSibling("metrics-sample.txt");

@@ -133,6 +133,7 @@ class OperatorsIT {
     void plannedSwitchover() throws Exception {
         try (TransferLoad load = new TransferLoad(app, 8).start()) {
             load.awaitSuccessesVia("primary", 0, 20, Duration.ofSeconds(30));
+            assertThat(poolSessionsVia(primaryRoute)).as("pool sessions through the primary route before").isPositive();
 
             long switched = System.nanoTime();
             assertThat(post("/pgtier-web/api/pools/pgtier-rw/tiers/backup/prefer", "ops", OPERATOR_PASSWORD, true)
@@ -175,7 +176,8 @@ class OperatorsIT {
         HttpResponse<String> drained = MicroApp.post(app, "api/jmx/pgtier-rw/drain/backup");
 
         assertThat(drained.statusCode()).as(drained.body()).isEqualTo(200);
-        assertThat(drained.body()).contains("PGT-306");
+        assertThat(drained.body().lines()).as("the JMX call's own event")
+                .anyMatch(line -> line.contains("PGT-306") && line.contains("tier backup") && line.contains("(by jmx"));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             work(5);
             assertThat(poolSessionsVia(backupRoute)).as("pool sessions through the drained route").isZero();

@@ -8,14 +8,15 @@ import java.util.Map;
  * the same for every pool that has it, and is to be published once per tier, not per pool.
  *
  * @param id              which tier
- * @param server          the tier's hosts, ports and database ({@code host:port/db}), without
- *                        parameters: the same for every pool that shares the tier
+ * @param server          the tier's user, hosts, ports and database ({@code user@host:port/db}),
+ *                        without parameters: the same for every pool that shares the tier
  * @param used            this pool's connections on the tier handed out by the container now
  * @param idle            this pool's connections on the tier idle in the container's pool now
  * @param created         sessions this pool opened on the tier
  * @param createNanos     the time opening them took, in total (a connect that waited out an
  *                        outage counts the wait)
- * @param statements      statements (and commits, rollbacks, XA steps) this pool's sessions ran on the tier
+ * @param statements      statements (and the container's commits and rollbacks, a bean's {@code commit()}, XA
+ *                        steps) this pool's sessions ran on the tier
  * @param statementNanos  the time the sessions spent executing them, in total (two statements at
  *                        once on one session count the time once)
  * @param aborted         this pool's sessions on the tier whose socket pgtier closed: a down verdict,

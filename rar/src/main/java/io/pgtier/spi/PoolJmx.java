@@ -16,8 +16,7 @@ import javax.security.auth.Subject;
 
 /**
  * A pool's MXBean in the platform MBean server, which is the one Payara's JMX connector serves.
- * A pool re-created with new settings (Payara does this when a property changes) replaces the
- * bean of the same name.
+ * One per pool; see {@link #register} for names.
  */
 final class PoolJmx implements PoolControlMXBean {
 
@@ -29,21 +28,37 @@ final class PoolJmx implements PoolControlMXBean {
         this.pool = pool;
     }
 
-    /** Registers {@code pool}'s bean; what removes it again, or {@code null} when JMX refused (logged). */
+    /** Which bean holds each name now: a bean's removal must not remove its successor's. */
+    private static final java.util.Map<ObjectName, PoolJmx> OWNERS = new java.util.HashMap<>();
+
+    /**
+     * Registers {@code pool}'s bean; what removes it again, or {@code null} when JMX refused
+     * (logged). A pool re-created by the same adapter (Payara does this when a property changes)
+     * takes over its name; a pool of the same name in another adapter (a second RAR deployment)
+     * gets a name of its own, {@code io.pgtier:type=Pool,name="<pool>",adapter=<n>}, logged.
+     */
     static AutoCloseable register(PoolRuntime pool) {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        PoolJmx bean = new PoolJmx(pool);
         try {
             ObjectName name = new ObjectName("io.pgtier:type=Pool,name=" + ObjectName.quote(pool.name()));
-            synchronized (PoolJmx.class) {
+            synchronized (OWNERS) {
+                PoolJmx holder = OWNERS.get(name);
+                if (holder != null && holder.pool.adapter() != pool.adapter()) {
+                    name = new ObjectName(name + ",adapter=" + Integer.toHexString(System.identityHashCode(pool.adapter())));
+                    LOG.info("pgtier[" + pool.name() + "] another resource adapter has a pool of this name: its JMX bean is " + name);
+                }
                 if (server.isRegistered(name)) {
                     server.unregisterMBean(name);
                 }
-                server.registerMBean(new PoolJmx(pool), name);
+                server.registerMBean(bean, name);
+                OWNERS.put(name, bean);
             }
+            ObjectName registered = name;
             return () -> {
-                synchronized (PoolJmx.class) {
-                    if (server.isRegistered(name)) {
-                        server.unregisterMBean(name);
+                synchronized (OWNERS) {
+                    if (OWNERS.remove(registered, bean) && server.isRegistered(registered)) {
+                        server.unregisterMBean(registered);
                     }
                 }
             };

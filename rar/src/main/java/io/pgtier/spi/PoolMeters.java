@@ -11,13 +11,12 @@ import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One pool's counters, and its two snapshots built from them: {@link PoolStatus} and
  * {@link PoolMetrics}. Every counter is a {@link LongAdder} bumped on the thread that did the work
- * (a statement's end costs one clock read, which the stall check took anyway, and two adds);
+ * (a statement's end costs one clock read and one or two adds);
  * nothing is summed until a snapshot is asked for.
  */
 final class PoolMeters {
@@ -29,7 +28,7 @@ final class PoolMeters {
     private final LongAdder waitNanos = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder failedWaits = new LongAdder();
-    private final AtomicInteger pending = new AtomicInteger();
+    private final LongAdder pending = new LongAdder();
 
     PoolMeters(PoolRuntime pool, Collection<TierId> ids) {
         this.pool = pool;
@@ -45,7 +44,7 @@ final class PoolMeters {
 
     /** A caller starts waiting in {@code getConnection}; the answer is its start, for {@link #waited}. */
     long waiting() {
-        pending.incrementAndGet();
+        pending.increment();
         return System.nanoTime();
     }
 
@@ -54,7 +53,7 @@ final class PoolMeters {
      * with pgtier's error (1), or failed with only the container's (2: its pool timed out).
      */
     void waited(long start, int outcome) {
-        pending.decrementAndGet();
+        pending.decrement();
         switch (outcome) {
             case 0 -> {
                 waits.increment();
@@ -94,19 +93,23 @@ final class PoolMeters {
             TierMeter m = of(tier);
             TierStatus s = tier.status();
             int[] counts = usedIdle.getOrDefault(tier, new int[2]);
-            perTier.add(new TierMetrics(tier.id(), server(s.endpoint()), counts[0], counts[1], m.created.sum(),
+            perTier.add(new TierMetrics(tier.id(), server(tier.endpoint().user(), s.endpoint()), counts[0], counts[1], m.created.sum(),
                     m.createNanos.sum(), m.statements.sum(), m.statementNanos.sum(), m.aborted.sum(), m.failovers.sum(),
                     tier.counters().failbacks(), tier.counters().breakerTransitions(), s.probeMicros(), s.lagBytes()));
         }
-        return new PoolMetrics(pool.name(), waits.sum(), waitNanos.sum(), timeouts.sum(), failedWaits.sum(), pending.get(),
+        return new PoolMetrics(pool.name(), waits.sum(), waitNanos.sum(), timeouts.sum(), failedWaits.sum(), pending.intValue(),
                 perTier);
     }
 
-    /** {@code host:port/db} of a (masked) JDBC URL: no parameters, so nothing a credential could hide in. */
-    static String server(String url) {
+    /**
+     * {@code user@host:port/db} of a (masked) JDBC URL: no parameters, so nothing a credential could
+     * hide in. The user is there because the adapter keeps one tier per URL and user: two pools
+     * that sign on differently to one server have a tier each.
+     */
+    static String server(String user, String url) {
         String rest = url.startsWith("jdbc:postgresql://") ? url.substring("jdbc:postgresql://".length()) : url;
         int query = rest.indexOf('?');
-        return query < 0 ? rest : rest.substring(0, query);
+        return (user == null || user.isEmpty() ? "" : user + "@") + (query < 0 ? rest : rest.substring(0, query));
     }
 
     /** One pool's counters of one tier. */

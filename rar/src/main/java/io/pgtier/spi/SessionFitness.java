@@ -32,8 +32,8 @@ final class SessionFitness {
     private final PoolMeters.TierMeter meter;
     private final java.util.concurrent.atomic.AtomicBoolean aborted = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
-    /** {@link System#nanoTime()} when the statement now executing started; 0 when none is. */
-    private volatile long executingSince;
+    /** {@link System#nanoTime()} (odd) when the statement now executing started; 0 when none is. */
+    private final java.util.concurrent.atomic.AtomicLong executingSince = new java.util.concurrent.atomic.AtomicLong();
     /** The tier's fault epoch this session was last known good at. */
     private volatile long checkedAtFaultEpoch;
 
@@ -51,15 +51,19 @@ final class SessionFitness {
      */
     void executionStarted() {
         if (running.getAndIncrement() == 0) {
-            executingSince = System.nanoTime() | 1;
+            executingSince.set(System.nanoTime() | 1);
         }
     }
 
-    /** A statement ended: counted, and the session's time executing once none is left running. */
+    /**
+     * A statement ended: counted, and the session's time executing once none is left running. The
+     * start is cleared only if it is still the one read: a statement another thread started in
+     * between keeps its own, for the stall check and for its time.
+     */
     void executionEnded() {
-        long since = executingSince;
-        if (running.decrementAndGet() == 0) {
-            executingSince = 0;
+        long since = executingSince.get();
+        if (running.decrementAndGet() == 0 && since != 0) {
+            executingSince.compareAndSet(since, 0);
             meter.executed(System.nanoTime() - since);
         } else {
             meter.executed(0);
@@ -67,12 +71,12 @@ final class SessionFitness {
     }
 
     long executingSince() {
-        return executingSince;
+        return executingSince.get();
     }
 
     /** Whether a statement has been executing on this session since before {@code nanos}. */
     boolean stalledBefore(long nanos) {
-        long since = executingSince;
+        long since = executingSince.get();
         return since != 0 && since - nanos < 0;
     }
 

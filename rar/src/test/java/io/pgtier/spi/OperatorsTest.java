@@ -171,6 +171,40 @@ class OperatorsTest {
         assertThat(server.getAttribute(name, "Pool")).isEqualTo("ops");
     }
 
+    @Test
+    @DisplayName("JMX: a pool of the same name in a second adapter gets its own bean; stopping either removes only its own")
+    void jmxTwoAdapters() throws Exception {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName first = new ObjectName("io.pgtier:type=Pool,name=" + ObjectName.quote("ops"));
+        io.pgtier.ra.PgTierResourceAdapter otherAdapter = new io.pgtier.ra.PgTierResourceAdapter();
+        TestPool other = TestPool.start(otherAdapter, TestPool.factory("ops", "READ_WRITE", server(), null, null));
+        try {
+            java.util.Set<ObjectName> names = server.queryNames(new ObjectName("io.pgtier:type=Pool,name=\"ops\",*"), null);
+            assertThat(names).as("both adapters' beans").hasSize(2).contains(first);
+            ObjectName second = names.stream().filter(n -> !n.equals(first)).findFirst().orElseThrow();
+            assertThat(second.getKeyProperty("adapter")).isNotBlank();
+            server.invoke(second, "drain", new Object[] {"primary"}, new String[] {String.class.getName()});
+            assertThat(other.dataSource.status().tiers().get(0).state()).as("the second adapter's pool, drained").isEqualTo(TierState.DRAINED);
+            assertThat(pool.dataSource.status().tiers().get(0).state()).as("the first adapter's, untouched").isEqualTo(TierState.UP);
+
+            try {
+                otherAdapter.stop();
+            } finally {
+                // stop() deregisters the drivers of the adapter's class loader: here, the tests' own.
+                java.sql.DriverManager.registerDriver(new org.postgresql.Driver());
+            }
+
+            assertThat(server.isRegistered(second)).isFalse();
+            assertThat(server.isRegistered(first)).as("the first adapter's bean stays").isTrue();
+        } finally {
+            other.close();
+        }
+    }
+
+    private String server() {
+        return this.server.jdbcUrl();
+    }
+
     private PgTierEvent last(String id) {
         List<PgTierEvent> events = pool.dataSource.status().events().stream().filter(e -> e.id().equals(id)).toList();
         assertThat(events).as("events " + id).isNotEmpty();

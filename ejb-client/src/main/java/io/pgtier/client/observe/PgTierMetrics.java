@@ -14,7 +14,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,8 +30,9 @@ import org.eclipse.microprofile.metrics.Tag;
  * or drifts. Gauges are registered once, at application start, for the tiers configured then
  * (the adapter's tiers are fixed for its lifetime). The suppliers hold the data source strongly:
  * some registries keep only a weak reference to a gauge's object, which would silently turn the
- * metric into NaN after a garbage collection. Tag values are a pool name and a tier label, never
- * an endpoint, so no credential can end up in a metric.
+ * metric into NaN after a garbage collection. Tag values are a pool name, a tier label and, for a
+ * tier's own metrics, its {@code user@host:port/db} (never its URL's parameters), so no password
+ * can end up in a metric.
  *
  * <p><b>Connection pool metrics</b> follow OpenTelemetry's semantic conventions for database client
  * connection pools where one exists ({@code db.client.connection.*}), tagged {@code pool} and
@@ -41,7 +41,7 @@ import org.eclipse.microprofile.metrics.Tag;
  * {@code <name>_seconds_sum} and {@code <name>_seconds_count}, without buckets: the adapter keeps
  * sums, which cost two additions on the hot path. What describes a tier itself (failbacks, its
  * breaker, probe latency, lag) is published once per tier, tagged {@code tier} and {@code server}
- * ({@code host:port/db}), not per pool, so a tier shared by two pools is not counted twice.
+ * ({@code user@host:port/db}), not per pool, so a tier shared by two pools is not counted twice.
  */
 @ApplicationScoped
 public class PgTierMetrics {
@@ -100,64 +100,105 @@ public class PgTierMetrics {
 
     /** The OpenTelemetry-named pool metrics, and pgtier's own per pool and tier, and per tier. */
     private void registerPoolMetrics(TieredDataSource source, String pool) {
+        Recent recent = new Recent(source);
         Tag poolTag = new Tag("pool", pool);
         registry.gauge(meta("db.client.connection.pending_requests", "Callers waiting in getConnection now"),
-                () -> source.metrics().pending(), poolTag);
-        registry.gauge(meta("db.client.connection.timeouts", "getConnection calls the container's pool timed out "
-                + "(max-wait-time), since start"), () -> source.metrics().timeouts(), poolTag);
+                () -> recent.get().pending(), poolTag);
+        registry.gauge(meta("db.client.connection.timeouts", "getConnection calls the container failed without a"
+                + " pgtier error (its pool full for max-wait-time), since start"), () -> recent.get().timeouts(), poolTag);
         registry.gauge(meta("pgtier.connection.failures", "getConnection calls that failed because no tier could "
-                + "serve, since start"), () -> source.metrics().failedWaits(), poolTag);
-        duration(source, "db.client.connection.wait_time", "Time callers waited in getConnection for a connection",
-                m -> m.waitNanos(), m -> m.waits(), poolTag);
-        for (TierMetrics tier : source.metrics().tiers()) {
+                + "serve, since start"), () -> recent.get().failedWaits(), poolTag);
+        duration(recent, "db.client.connection.wait_time", "Time callers waited in getConnection for a connection",
+                PoolMetrics::waitNanos, PoolMetrics::waits, poolTag);
+        for (TierMetrics tier : recent.get().tiers()) {
             TierId id = tier.id();
             Tag[] tags = tags(pool, id);
-            Function<PoolMetrics, TierMetrics> of = m -> m.tiers().stream().filter(t -> t.id() == id).findFirst()
-                    .orElse(null);
-            for (String state : new String[] {"used", "idle"}) {
-                registry.gauge(meta("db.client.connection.count", "This pool's connections on the tier, by state"),
-                        () -> {
-                            TierMetrics t = of.apply(source.metrics());
-                            return t == null ? 0 : state.equals("used") ? t.used() : t.idle();
-                        }, new Tag("pool", pool), new Tag("tier", id.label()), new Tag("state", state));
-            }
-            duration(source, "db.client.connection.create_time", "Time opening a session on the tier took",
-                    m -> of.apply(m).createNanos(), m -> of.apply(m).created(), tags);
-            duration(source, "pgtier.statement.time", "Time this pool's sessions on the tier spent executing statements",
-                    m -> of.apply(m).statementNanos(), m -> of.apply(m).statements(), tags);
+            registry.gauge(meta("db.client.connection.count", "This pool's connections on the tier, by state"),
+                    () -> recent.tier(id, TierMetrics::used), new Tag("pool", pool), new Tag("tier", id.label()),
+                    new Tag("state", "used"));
+            registry.gauge(meta("db.client.connection.count", "This pool's connections on the tier, by state"),
+                    () -> recent.tier(id, TierMetrics::idle), new Tag("pool", pool), new Tag("tier", id.label()),
+                    new Tag("state", "idle"));
+            duration(recent, "db.client.connection.create_time", "Time opening a session on the tier took",
+                    m -> Recent.tier(m, id, TierMetrics::createNanos), m -> Recent.tier(m, id, TierMetrics::created), tags);
+            duration(recent, "pgtier.statement.time", "Time this pool's sessions on the tier spent executing statements",
+                    m -> Recent.tier(m, id, TierMetrics::statementNanos), m -> Recent.tier(m, id, TierMetrics::statements), tags);
             registry.gauge(meta("pgtier.sessions.aborted_total", "This pool's sessions on the tier whose socket pgtier "
-                    + "closed (a down verdict, a stalled statement), since start"), () -> of.apply(source.metrics()).aborted(), tags);
+                    + "closed (a down verdict, a stalled statement), since start"), () -> recent.tier(id, TierMetrics::aborted), tags);
             registry.gauge(meta("pgtier.failovers_total", "Times this pool's new work moved to the tier because the one "
-                    + "above stopped serving (PGT-305), since start"), () -> of.apply(source.metrics()).failovers(), tags);
+                    + "above stopped serving (PGT-305), since start"), () -> recent.tier(id, TierMetrics::failovers), tags);
             if (tiersPublished.add(id.label() + " " + tier.server())) {
-                registerTier(source, of, id, tier.server());
+                registerTier(recent, id, tier.server());
             }
         }
     }
 
     /** What belongs to the tier, not to a pool: once per tier, tagged with its server. */
-    private void registerTier(TieredDataSource source, Function<PoolMetrics, TierMetrics> of, TierId id, String server) {
+    private void registerTier(Recent recent, TierId id, String server) {
         Tag tier = new Tag("tier", id.label());
         Tag at = new Tag("server", server);
         registry.gauge(meta("pgtier.failbacks_total", "Times the tier got the work back after its failback time (PGT-304)"),
-                () -> of.apply(source.metrics()).failbacks(), tier, at);
+                () -> recent.tier(id, TierMetrics::failbacks), tier, at);
         for (BreakerState state : BreakerState.values()) {
             registry.gauge(meta("pgtier.breaker.transitions_total", "The tier's breaker transitions, by the state entered"),
-                    () -> of.apply(source.metrics()).breakerTransitions().getOrDefault(state, 0L), tier, at,
+                    () -> recent.tier(id, t -> t.breakerTransitions().getOrDefault(state, 0L)), tier, at,
                     new Tag("to", state.name()));
         }
         registry.gauge(meta("pgtier.probe.duration_seconds", "How long the monitor's last good probe of the tier took"
-                + " (-1 before the first)"), () -> seconds(of.apply(source.metrics()).probeMicros() * 1000), tier, at);
+                + " (-1 before the first)"), () -> seconds(recent.tier(id, TierMetrics::probeMicros) * 1000), tier, at);
         registry.gauge(meta("pgtier.replication.lag_bytes", "The tier's replication lag as a standby (0 on a primary,"
-                + " -1 before the first probe)"), () -> of.apply(source.metrics()).lagBytes(), tier, at);
+                + " -1 before the first probe)"), () -> recent.tier(id, TierMetrics::lagBytes), tier, at);
     }
 
-    private void duration(TieredDataSource source, String name, String description, ToLongFunction<PoolMetrics> nanos,
+    private void duration(Recent recent, String name, String description, ToLongFunction<PoolMetrics> nanos,
                           ToLongFunction<PoolMetrics> count, Tag... tags) {
         registry.gauge(meta(name + "_seconds_sum", description + ", in total, since start"),
-                () -> seconds(nanos.applyAsLong(source.metrics())), tags);
+                () -> seconds(nanos.applyAsLong(recent.get())), tags);
         registry.gauge(meta(name + "_seconds_count", description + ": how many, since start"),
-                () -> count.applyAsLong(source.metrics()), tags);
+                () -> count.applyAsLong(recent.get()), tags);
+    }
+
+    /**
+     * One pool's {@link PoolMetrics}, taken at most every 100 ms: the forty-odd gauges of a scrape
+     * read one snapshot (a sum and its count agree), not one each.
+     */
+    private static final class Recent {
+
+        private static final long FRESH_NANOS = 100_000_000L;
+
+        private record Taken(long atNanos, PoolMetrics metrics) {
+        }
+
+        private final TieredDataSource source;
+        private volatile Taken taken;
+
+        Recent(TieredDataSource source) {
+            this.source = source;
+        }
+
+        PoolMetrics get() {
+            long now = System.nanoTime();
+            Taken t = taken;
+            if (t == null || now - t.atNanos() > FRESH_NANOS) {
+                t = new Taken(now, source.metrics());
+                taken = t;
+            }
+            return t.metrics();
+        }
+
+        long tier(TierId id, ToLongFunction<TierMetrics> read) {
+            return tier(get(), id, read);
+        }
+
+        /** A tier missing from a snapshot reads 0 rather than failing the whole scrape. */
+        static long tier(PoolMetrics metrics, TierId id, ToLongFunction<TierMetrics> read) {
+            for (TierMetrics t : metrics.tiers()) {
+                if (t.id() == id) {
+                    return read.applyAsLong(t);
+                }
+            }
+            return 0;
+        }
     }
 
     /** Nanoseconds as seconds; a negative reading (not yet measured) stays -1. */
