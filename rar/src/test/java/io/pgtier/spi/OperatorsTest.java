@@ -177,7 +177,8 @@ class OperatorsTest {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         ObjectName first = new ObjectName("io.pgtier:type=Pool,name=" + ObjectName.quote("ops"));
         io.pgtier.ra.PgTierResourceAdapter otherAdapter = new io.pgtier.ra.PgTierResourceAdapter();
-        TestPool other = TestPool.start(otherAdapter, TestPool.factory("ops", "READ_WRITE", server(), null, null));
+        TestPool other = TestPool.start(otherAdapter, TestPool.factory("ops", "READ_WRITE",
+                this.server.jdbcUrl(), backupRoute.jdbcUrl(), null));
         try {
             java.util.Set<ObjectName> names = server.queryNames(new ObjectName("io.pgtier:type=Pool,name=\"ops\",*"), null);
             assertThat(names).as("both adapters' beans").hasSize(2).contains(first);
@@ -199,10 +200,6 @@ class OperatorsTest {
         } finally {
             other.close();
         }
-    }
-
-    private String server() {
-        return this.server.jdbcUrl();
     }
 
     private PgTierEvent last(String id) {
