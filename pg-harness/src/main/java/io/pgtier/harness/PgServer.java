@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -79,6 +81,15 @@ public final class PgServer {
 
     Path logFile() {
         return folder.resolve("postgres.log");
+    }
+
+    /** What the server has logged so far (with {@code log_connections = on}, every session and whether it used TLS). */
+    public String log() {
+        try {
+            return Files.readString(logFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Opens a plain pgjdbc connection as the superuser, with short timeouts so a broken server fails fast. */
@@ -221,6 +232,48 @@ public final class PgServer {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * Turns TLS on with {@code certificate} (a {@link TestCa} server certificate), at once (a
+     * reload). With {@code clientCa}, client certificates are checked against it, and
+     * {@link #requireClientCertificates()} makes them the only way in over TCP.
+     */
+    public synchronized void enableTls(TestCa.Issued certificate, Path clientCa) {
+        try {
+            Files.copy(certificate.cert(), dataDir().resolve("server.crt"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(certificate.key(), dataDir().resolve("server.key"), StandardCopyOption.REPLACE_EXISTING);
+            if (clientCa != null) {
+                Files.copy(clientCa, dataDir().resolve("client-ca.crt"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.setPosixFilePermissions(dataDir().resolve("server.key"), PosixFilePermissions.fromString("rw-------"));
+            for (String file : new String[] {"server.crt", "server.key", "client-ca.crt"}) {
+                if (Files.exists(dataDir().resolve(file))) {
+                    exec.handToServerUser(dataDir().resolve(file));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        appendConfig(String.join("\n", "ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'",
+                clientCa == null ? "" : "ssl_ca_file = 'client-ca.crt'"));
+        execute("SELECT pg_reload_conf()");
+    }
+
+    /**
+     * Makes login role {@code user} (no password), which over TCP gets in only with a client
+     * certificate for it (signed by the client CA of {@link #enableTls}); other users are unchanged.
+     */
+    public synchronized void requireClientCertificates(String user) {
+        execute("CREATE ROLE " + user + " LOGIN SUPERUSER");
+        try {
+            Path hba = dataDir().resolve("pg_hba.conf");
+            Files.writeString(hba, "hostssl all " + user + " 127.0.0.1/32 cert\nhost all " + user + " 127.0.0.1/32 reject\n"
+                    + Files.readString(hba));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        execute("SELECT pg_reload_conf()");
     }
 
     /** Adds settings to {@code postgresql.conf} (later lines win); they take effect at the next start or reload. */

@@ -66,7 +66,12 @@ public final class PgConnector implements Connector<PgPhysical> {
     @Override
     public PgPhysical connect(Tier tier) throws SQLException {
         PGXADataSource source = sources.get(tier.id());
-        XAConnection xa = user == null ? source.getXAConnection() : source.getXAConnection(user, password);
+        XAConnection xa;
+        try {
+            xa = user == null ? source.getXAConnection() : source.getXAConnection(user, password);
+        } catch (SQLException e) {
+            throw PgTls.explained(e);
+        }
         try {
             return PgPhysical.of(xa);
         } catch (SQLException | RuntimeException e) {
@@ -113,6 +118,7 @@ public final class PgConnector implements Connector<PgPhysical> {
         ds.setLoginTimeout(options.loginTimeoutSeconds());
         ds.setSocketTimeout(options.socketTimeoutSeconds());
         ds.setTcpKeepAlive(options.tcpKeepAlive());
+        PgTls.apply(ds, endpoint.tls());
         ds.setApplicationName(options.applicationName());
         // Sends application_name in the start-up packet (older servers got a SET after connecting, which a
         // RESET ALL at cleanup would undo) and skips the round trips pgjdbc spends on pre-9.4 servers.

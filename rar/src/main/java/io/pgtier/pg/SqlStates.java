@@ -89,7 +89,7 @@ public final class SqlStates {
             return FailureKind.CAPACITY;
         }
         if (state.startsWith("28") || state.equals("3D000") || state.equals("42501")
-                || state.equals("22023") || state.equals("42704")) {
+                || state.equals("22023") || state.equals("42704") || PgTls.problem(e) != null) {
             return FailureKind.CONFIG;
         }
         return FailureKind.SERVER;

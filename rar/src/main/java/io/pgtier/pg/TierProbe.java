@@ -59,11 +59,19 @@ public final class TierProbe {
         source.setSocketTimeout(timeoutSeconds);
         source.setApplicationName(applicationName);
         source.setAssumeMinServerVersion("9.4");
+        // Exactly as the tier's pool connects: a probe that skipped TLS would see a server the pool cannot use.
+        PgTls.apply(source, endpoint.tls());
     }
 
     public Result probe() throws SQLException {
         long start = System.nanoTime();
-        try (Connection c = source.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(QUERY)) {
+        Connection connection;
+        try {
+            connection = source.getConnection();
+        } catch (SQLException e) {
+            throw PgTls.explained(e);
+        }
+        try (Connection c = connection; Statement s = c.createStatement(); ResultSet rs = s.executeQuery(QUERY)) {
             rs.next();
             long localNow = System.currentTimeMillis();
             Role role = rs.getBoolean(1) ? Role.STANDBY : Role.WRITABLE;

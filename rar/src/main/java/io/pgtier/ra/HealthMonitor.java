@@ -233,9 +233,10 @@ public final class HealthMonitor {
         String said = e.getSQLState() + " " + firstLine(e.getMessage());
         if (kind == FailureKind.CONFIG && !said.equals(p.configProblemReported)) {
             p.configProblemReported = said;
+            String check = io.pgtier.pg.PgTls.problem(e) != null ? "its TLS settings (sslMode, sslRootCert, sslCert, sslKey)"
+                    : "the user, password and database";
             LOG.warning(() -> "PGT-111 pgtier monitor: tier " + name(tier) + " refused the probe's sign-on ("
-                    + said + "): check the user, password and database of the pool that first named this tier;"
-                    + " not held against the tier");
+                    + said + "): check " + check + " of the pool that first named this tier; not held against the tier");
         }
     }
 

@@ -16,13 +16,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The resource adapter's tiers, shared by its pools: two pools that name the same endpoint for
  * the same tier share one {@link Tier}, so one cap, one breaker and one health record. A tier is
- * identified by its role in the walk, URL and user; the first pool to name it sets its cap and
+ * identified by its role in the walk, URL, user and TLS settings; the first pool to name it sets its cap and
  * breaker, and a later pool that asks for a different cap is refused with a clear message rather
  * than silently getting the first one's.
  */
 public final class TierRegistry {
 
-    private record Key(TierId id, String url, String user) {
+    /** TLS is part of a tier's identity: its probes must connect exactly as its pool's sessions do. */
+    private record Key(TierId id, String url, String user, TierEndpoint.Tls tls) {
     }
 
     private final Map<Key, Tier> tiers = new ConcurrentHashMap<>();
@@ -45,7 +46,7 @@ public final class TierRegistry {
 
     /** The shared tier for this endpoint; {@link IllegalArgumentException} when its cap disagrees. */
     public Tier tier(TierId id, TierEndpoint endpoint, BreakerConfig breaker) {
-        Key key = new Key(id, endpoint.url(), endpoint.user());
+        Key key = new Key(id, endpoint.url(), endpoint.user(), endpoint.tls());
         Tier tier = tiers.computeIfAbsent(key, k -> newTier(id, endpoint, breaker));
         int cap = tier.endpoint().maxConnections();
         if (cap != endpoint.maxConnections()) {

@@ -36,7 +36,7 @@ import javax.sql.DataSource;
  * and the connection's tier still fit; a {@code null} makes the pool grow and retires nothing,
  * which is why {@link #getInvalidConnections} and the error event on return do the retiring.
  *
- * <p>Why this class is longer than 400 lines: the thirty properties must be declared here. Payara
+ * <p>Why this class is longer than 400 lines: the forty properties must be declared here. Payara
  * (its {@code ConfigPropertyHandler}) takes a {@code @ConfigProperty} only from a concrete
  * {@code ManagedConnectionFactory} class, so they cannot move to a superclass; everything else the
  * factory does is delegated to {@link Settings} (validation, identity) and {@link PoolRuntime}.
@@ -94,6 +94,34 @@ public class PgTierManagedConnectionFactory
     @ConfigProperty(type = String.class, defaultValue = "", confidential = true,
             description = "Password for failoverUser. Empty: password.")
     private String failoverPassword = "";
+
+    @ConfigProperty(type = String.class, defaultValue = "",
+            description = "TLS for every tier: disable, require, verify-ca or verify-full (certificate and host name checked). Empty: as each URL says (pgjdbc's default, prefer).")
+    private String sslMode = "";
+
+    @ConfigProperty(type = String.class, defaultValue = "",
+            description = "TLS mode of the primary tier where it differs from sslMode. Empty: sslMode.")
+    private String primarySslMode = "";
+
+    @ConfigProperty(type = String.class, defaultValue = "",
+            description = "TLS mode of the backup tier where it differs from sslMode. Empty: sslMode.")
+    private String backupSslMode = "";
+
+    @ConfigProperty(type = String.class, defaultValue = "",
+            description = "TLS mode of the failover tier where it differs from sslMode. Empty: sslMode.")
+    private String failoverSslMode = "";
+
+    @ConfigProperty(type = String.class, defaultValue = "",
+            description = "File of the CA certificates (PEM) that sign the servers' certificates, for verify-ca and verify-full. Required with them.")
+    private String sslRootCert = "";
+
+    @ConfigProperty(type = String.class, defaultValue = "",
+            description = "File of a client certificate (PEM) for servers that authenticate by certificate. Empty: none. Needs sslKey.")
+    private String sslCert = "";
+
+    @ConfigProperty(type = String.class, defaultValue = "",
+            description = "File of the client certificate's key, unencrypted PKCS-8 DER (.pk8) or PKCS-12 (.p12). Needs sslCert.")
+    private String sslKey = "";
 
     @ConfigProperty(type = Integer.class, defaultValue = "10",
             description = "Cap on physical connections to the primary tier, shared by every pool of this adapter (1-10000).")
@@ -426,6 +454,62 @@ public class PgTierManagedConnectionFactory
 
     public void setFailoverPassword(String failoverPassword) {
         this.failoverPassword = failoverPassword;
+    }
+
+    public String getSslMode() {
+        return sslMode;
+    }
+
+    public void setSslMode(String sslMode) {
+        this.sslMode = sslMode;
+    }
+
+    public String getPrimarySslMode() {
+        return primarySslMode;
+    }
+
+    public void setPrimarySslMode(String primarySslMode) {
+        this.primarySslMode = primarySslMode;
+    }
+
+    public String getBackupSslMode() {
+        return backupSslMode;
+    }
+
+    public void setBackupSslMode(String backupSslMode) {
+        this.backupSslMode = backupSslMode;
+    }
+
+    public String getFailoverSslMode() {
+        return failoverSslMode;
+    }
+
+    public void setFailoverSslMode(String failoverSslMode) {
+        this.failoverSslMode = failoverSslMode;
+    }
+
+    public String getSslRootCert() {
+        return sslRootCert;
+    }
+
+    public void setSslRootCert(String sslRootCert) {
+        this.sslRootCert = sslRootCert;
+    }
+
+    public String getSslCert() {
+        return sslCert;
+    }
+
+    public void setSslCert(String sslCert) {
+        this.sslCert = sslCert;
+    }
+
+    public String getSslKey() {
+        return sslKey;
+    }
+
+    public void setSslKey(String sslKey) {
+        this.sslKey = sslKey;
     }
 
     public Integer getPrimaryMaxConnections() {

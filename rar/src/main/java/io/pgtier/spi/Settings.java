@@ -36,17 +36,22 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
         Map<TierId, TierEndpoint> endpoints = new EnumMap<>(TierId.class);
         String user = blankToNull(f.getUser());
         String password = blankToNull(f.getPassword());
+        TlsFiles files = check.tlsFiles(f.getSslRootCert(), f.getSslCert(), f.getSslKey());
+        String poolMode = check.sslMode("sslMode", f.getSslMode());
         endpoints.put(TierId.PRIMARY, check.endpoint("primaryUrl", f.getPrimaryUrl(), true, user, password,
-                "primaryMaxConnections", f.getPrimaryMaxConnections()));
+                "primaryMaxConnections", f.getPrimaryMaxConnections(),
+                check.tls("primarySslMode", f.getPrimarySslMode(), poolMode, files, f.getPrimaryUrl())));
         TierEndpoint backup = check.endpoint("backupUrl", f.getBackupUrl(), false,
                 orElse(f.getBackupUser(), user), orElse(f.getBackupPassword(), password),
-                "backupMaxConnections", f.getBackupMaxConnections());
+                "backupMaxConnections", f.getBackupMaxConnections(),
+                check.tls("backupSslMode", f.getBackupSslMode(), poolMode, files, f.getBackupUrl()));
         if (backup != null) {
             endpoints.put(TierId.BACKUP, backup);
         }
         TierEndpoint failover = check.endpoint("failoverUrl", f.getFailoverUrl(), false,
                 orElse(f.getFailoverUser(), user), orElse(f.getFailoverPassword(), password),
-                "failoverMaxConnections", f.getFailoverMaxConnections());
+                "failoverMaxConnections", f.getFailoverMaxConnections(),
+                check.tls("failoverSslMode", f.getFailoverSslMode(), poolMode, files, f.getFailoverUrl()));
         if (failover != null) {
             endpoints.put(TierId.FAILOVER, failover);
         }
@@ -84,6 +89,12 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
         return own != null ? own : poolValue;
     }
 
+    /** The pool's TLS files, checked once: each {@code null} when not given. */
+    private record TlsFiles(String rootCert, String cert, String key) {
+    }
+
+    private static final java.util.List<String> SSL_MODES = java.util.List.of("disable", "require", "verify-ca", "verify-full");
+
     /** Raises the errors; never echoes a password, even one written into a URL. */
     private record Check(String pool) {
 
@@ -119,8 +130,66 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
             return value;
         }
 
+        String sslMode(String property, String value) throws InvalidPropertyException {
+            String mode = blankToNull(value);
+            if (mode == null) {
+                return null;
+            }
+            mode = mode.strip().toLowerCase(Locale.ROOT);
+            if (!SSL_MODES.contains(mode)) {
+                throw invalid(property, value, "allowed: " + String.join(", ", SSL_MODES) + ", or empty for what the URL says");
+            }
+            return mode;
+        }
+
+        TlsFiles tlsFiles(String rootCert, String cert, String key) throws InvalidPropertyException {
+            String root = readable("sslRootCert", rootCert);
+            String certFile = readable("sslCert", cert);
+            String keyFile = readable("sslKey", key);
+            if ((certFile == null) != (keyFile == null)) {
+                throw invalid(certFile == null ? "sslCert" : "sslKey", certFile == null ? cert : key,
+                        "sslCert and sslKey go together: give both, or neither");
+            }
+            if (keyFile != null) {
+                try {
+                    byte[] head = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(keyFile));
+                    if (new String(head, 0, Math.min(head.length, 11), java.nio.charset.StandardCharsets.US_ASCII).equals("-----BEGIN ")) {
+                        throw invalid("sslKey", key, "a key in PKCS-8 DER (.pk8) or PKCS-12 (.p12), not PEM: convert it with"
+                                + " openssl pkcs8 -topk8 -outform DER -nocrypt -in key.pem -out key.pk8");
+                    }
+                } catch (java.io.IOException e) {
+                    throw invalid("sslKey", key, "a readable file (" + e.getMessage() + ")");
+                }
+            }
+            return new TlsFiles(root, certFile, keyFile);
+        }
+
+        private String readable(String property, String file) throws InvalidPropertyException {
+            String path = blankToNull(file);
+            if (path != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path.strip()))) {
+                throw invalid(property, file, "a file this server can read");
+            }
+            return path == null ? null : path.strip();
+        }
+
+        /** A tier's TLS: its own mode or the pool's, and the pool's files. */
+        TierEndpoint.Tls tls(String modeProperty, String tierMode, String poolMode, TlsFiles files, String url)
+                throws InvalidPropertyException {
+            String own = sslMode(modeProperty, tierMode);
+            String mode = own != null ? own : poolMode;
+            if (mode != null && mode.startsWith("verify") && files.rootCert() == null
+                    && (url == null || !url.toLowerCase(Locale.ROOT).contains("sslrootcert="))) {
+                throw invalid(own != null ? modeProperty : "sslMode", mode, "with " + mode + ", sslRootCert must name the CA"
+                        + " certificates (PEM) the server's certificate is checked against");
+            }
+            if (mode == null && files.rootCert() == null && files.cert() == null) {
+                return TierEndpoint.Tls.AS_URL;
+            }
+            return new TierEndpoint.Tls(mode, files.rootCert(), files.cert(), files.key());
+        }
+
         TierEndpoint endpoint(String urlProperty, String url, boolean required, String user, String password,
-                String capProperty, Integer cap) throws InvalidPropertyException {
+                String capProperty, Integer cap, TierEndpoint.Tls tls) throws InvalidPropertyException {
             int max = range(capProperty, cap, 1, 10_000);
             if (url == null || url.isBlank()) {
                 if (required) {
@@ -132,7 +201,7 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
             if (problem != null) {
                 throw invalid(urlProperty, url, problem);
             }
-            return new TierEndpoint(url.strip(), user, password, max);
+            return new TierEndpoint(url.strip(), user, password, max, tls);
         }
     }
 }

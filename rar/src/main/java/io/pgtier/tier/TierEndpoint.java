@@ -16,14 +16,30 @@ import java.util.regex.Pattern;
  * @param user           the database user; may be {@code null} when the URL or container supplies it
  * @param password       may be {@code null}
  * @param maxConnections cap on this tier's physical connections, shared by every pool of the adapter
+ * @param tls            how its sessions and probes use TLS; {@link Tls#AS_URL} leaves it to the URL
  */
-public record TierEndpoint(String url, String user, String password, int maxConnections) {
+public record TierEndpoint(String url, String user, String password, int maxConnections, Tls tls) {
+
+    /**
+     * TLS for a tier, as pgjdbc's {@code sslmode}, {@code sslrootcert}, {@code sslcert} and
+     * {@code sslkey} take it; a {@code null} field leaves pgjdbc's own (the URL's) value. Paths,
+     * never a secret: an encrypted client key's password is not supported.
+     */
+    public record Tls(String mode, String rootCert, String cert, String key) {
+
+        public static final Tls AS_URL = new Tls(null, null, null, null);
+    }
+
+    public TierEndpoint(String url, String user, String password, int maxConnections) {
+        this(url, user, password, maxConnections, Tls.AS_URL);
+    }
 
     private static final Pattern PASSWORD_PARAM =
             Pattern.compile("(?i)([?&](?:ssl)?password=)[^&]*");
 
     public TierEndpoint {
         Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(tls, "tls");
         if (maxConnections < 1) {
             throw new IllegalArgumentException(
                     Messages.badSetting("maxConnections", maxConnections, ">= 1"));
@@ -38,6 +54,6 @@ public record TierEndpoint(String url, String user, String password, int maxConn
     @Override
     public String toString() {
         return "TierEndpoint[url=" + safeUrl() + ", user=" + user
-                + ", maxConnections=" + maxConnections + "]";
+                + ", maxConnections=" + maxConnections + ", tls=" + tls + "]";
     }
 }

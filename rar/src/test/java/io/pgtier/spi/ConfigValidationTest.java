@@ -70,7 +70,34 @@ class ConfigValidationTest {
                 bad("threshold above 100 %", f -> f.setBreakerFailureRateThreshold(150),
                         "invalid breakerFailureRateThreshold = 150: allowed: 1 to 100"),
                 bad("negative lifetime", f -> f.setMaxLifetimeSeconds(-1),
-                        "invalid maxLifetimeSeconds = -1: allowed: 0 to 604800"));
+                        "invalid maxLifetimeSeconds = -1: allowed: 0 to 604800"),
+                bad("unknown TLS mode", f -> f.setSslMode("verify_full"),
+                        "invalid sslMode = 'verify_full': allowed: disable, require, verify-ca, verify-full"),
+                bad("unknown TLS mode of one tier", f -> f.setBackupSslMode("strict"),
+                        "invalid backupSslMode = 'strict': allowed: disable, require, verify-ca, verify-full"),
+                bad("verify-full without the CA", f -> f.setSslMode("verify-full"),
+                        "invalid sslMode = 'verify-full': with verify-full, sslRootCert must name the CA certificates"),
+                bad("a CA file that is not there", f -> f.setSslRootCert("/nonexistent/root.crt"),
+                        "invalid sslRootCert = '/nonexistent/root.crt': a file this server can read"),
+                bad("a client certificate without its key", f -> f.setSslCert(TLS_FILES.resolve("client.crt").toString()),
+                        "invalid sslKey = '': sslCert and sslKey go together"),
+                bad("a client key in PEM", f -> {
+                    f.setSslCert(TLS_FILES.resolve("client.crt").toString());
+                    f.setSslKey(TLS_FILES.resolve("client.key").toString());
+                }, "a key in PKCS-8 DER (.pk8) or PKCS-12 (.p12), not PEM"));
+    }
+
+    /** A test CA's client certificate and its key in PEM, for the TLS settings above. */
+    private static final java.nio.file.Path TLS_FILES = tlsFiles();
+
+    private static java.nio.file.Path tlsFiles() {
+        try {
+            java.nio.file.Path folder = java.nio.file.Files.createTempDirectory("pgtier-config-tls");
+            io.pgtier.harness.TestCa.create(folder, "config").client("client", "app");
+            return folder;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static Arguments bad(String what, Consumer<PgTierManagedConnectionFactory> change, String expected) {
