@@ -70,7 +70,14 @@ public final class PgConnector implements Connector<PgPhysical> {
         try {
             xa = user == null ? source.getXAConnection() : source.getXAConnection(user, password);
         } catch (SQLException e) {
+            if (user == null && SqlStates.isSignOnRefused(e)) {
+                tier.signOns().refused(source.getPassword());
+            }
             throw PgTls.explained(e);
+        }
+        if (user == null) {
+            // The pool's own sign-on (the tier's user): the monitor may probe with this password.
+            tier.signOns().worked(source.getPassword());
         }
         try {
             return PgPhysical.of(xa);

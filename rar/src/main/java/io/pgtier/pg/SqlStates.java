@@ -80,6 +80,11 @@ public final class SqlStates {
      * reset, timed out (class 08), shutting down or starting (57P0x), an I/O error, or a state we do
      * not know — is held against the server or the route, as before this distinction existed.
      */
+    /** The server refused the sign-on itself (SQLSTATE class 28: a wrong password, no such role, a refused certificate). */
+    public static boolean isSignOnRefused(SQLException e) {
+        return e.getSQLState() != null && e.getSQLState().startsWith("28");
+    }
+
     public static FailureKind kind(SQLException e) {
         String state = e.getSQLState();
         if (state == null) {

@@ -66,7 +66,8 @@ public final class HealthMonitor {
     private volatile boolean stopped;
 
     private static final class Probing {
-        final TierProbe probe;
+        /** One probe per password the tier's pools sign on with (see {@link io.pgtier.tier.SignOns}). */
+        final Map<io.pgtier.tier.SignOns.SignOn, TierProbe> probes = new ConcurrentHashMap<>();
         final AtomicInteger consecutiveFailures = new AtomicInteger();
         /** Per server the tier's URL reached, when its current run began (its own clock), at the last good probe. */
         final Map<String, Long> runStarts = new ConcurrentHashMap<>();
@@ -76,10 +77,6 @@ public final class HealthMonitor {
         volatile long nextFastNanos;
         volatile long fastBackoffNanos = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
         volatile String configProblemReported;
-
-        Probing(TierProbe probe) {
-            this.probe = probe;
-        }
     }
 
     public HealthMonitor(TierRegistry tiers, Executor work, int probeTimeoutSeconds, int failuresBeforeDown,
@@ -160,7 +157,7 @@ public final class HealthMonitor {
     }
 
     private Probing probing(Tier tier) {
-        return probing.computeIfAbsent(tier, t -> new Probing(new TierProbe(t.endpoint(), probeTimeoutSeconds, "pgtier-monitor")));
+        return probing.computeIfAbsent(tier, t -> new Probing());
     }
 
     private void start(Tier tier, Probing p, boolean stalled) {
@@ -202,12 +199,22 @@ public final class HealthMonitor {
         int threshold = stalled ? Math.max(1, failuresBeforeDown - 1) : failuresBeforeDown;
         try {
             while (!stopped) {
+                io.pgtier.tier.SignOns.SignOn signOn = tier.signOns().forProbe();
+                if (signOn == null) {
+                    // The server refused every password the tier's pools have: probing would only add failed logins.
+                    return;
+                }
                 try {
-                    TierProbe.Result result = p.probe.probe();
+                    TierProbe.Result result = p.probes.computeIfAbsent(signOn, s -> new TierProbe(
+                            tier.endpoint().withPassword(s.password()), probeTimeoutSeconds, "pgtier-monitor")).probe();
+                    tier.signOns().worked(signOn.password());
                     recordUp(tier, p, result);
                     return;
                 } catch (SQLException e) {
                     FailureKind kind = SqlStates.kind(e);
+                    if (SqlStates.isSignOnRefused(e)) {
+                        tier.signOns().refused(signOn.password());
+                    }
                     if (kind != FailureKind.SERVER) {
                         // Alive: full, or refusing the monitor's credentials; neither is a verdict on the server.
                         p.consecutiveFailures.set(0);
@@ -233,10 +240,11 @@ public final class HealthMonitor {
         String said = e.getSQLState() + " " + firstLine(e.getMessage());
         if (kind == FailureKind.CONFIG && !said.equals(p.configProblemReported)) {
             p.configProblemReported = said;
-            String check = io.pgtier.pg.PgTls.problem(e) != null ? "its TLS settings (sslMode, sslRootCert, sslCert, sslKey)"
-                    : "the user, password and database";
+            String check = io.pgtier.pg.PgTls.problem(e) != null ? "the TLS settings (sslMode, sslRootCert, sslCert, sslKey)"
+                    : SqlStates.isSignOnRefused(e) ? "the password (the monitor probes with it no more; it tries another pool's,"
+                    + " or waits until a pool offers a new one)" : "the user and database";
             LOG.warning(() -> "PGT-111 pgtier monitor: tier " + name(tier) + " refused the probe's sign-on ("
-                    + said + "): check " + check + " of the pool that first named this tier; not held against the tier");
+                    + said + "): check " + check + " of the pools that share this tier; not held against the tier");
         }
     }
 

@@ -54,6 +54,7 @@ public final class TierRegistry {
                     + " is shared with another pool of this adapter whose cap is " + cap
                     + "; give both pools the same " + id.label() + "MaxConnections");
         }
+        tier.signOns().offer(endpoint.password());
         return tier;
     }
 

@@ -58,6 +58,7 @@ public final class Tier {
     private final LongAdder acquired = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final TierCounters counters = new TierCounters();
+    private final SignOns signOns = new SignOns();
     private final AtomicBoolean trialInFlight = new AtomicBoolean();
     private final AtomicLong lastTrialNanos = new AtomicLong();
     /** Threads opening a session on this tier now, and since when: a connect that hangs is a stall too. */
@@ -95,6 +96,11 @@ public final class Tier {
 
     public TierCounters counters() {
         return counters;
+    }
+
+    /** The passwords its pools sign on with, and which worked: what the monitor probes with. */
+    public SignOns signOns() {
+        return signOns;
     }
 
     public Breaker breaker() {

@@ -46,6 +46,11 @@ public record TierEndpoint(String url, String user, String password, int maxConn
         }
     }
 
+    /** The same endpoint signing on with another password (one of another pool that shares the tier). */
+    public TierEndpoint withPassword(String otherPassword) {
+        return new TierEndpoint(url, user, otherPassword, maxConnections, tls);
+    }
+
     /** The URL with any password parameter's value replaced by {@code ***}. */
     public String safeUrl() {
         return PASSWORD_PARAM.matcher(url).replaceAll("$1***");

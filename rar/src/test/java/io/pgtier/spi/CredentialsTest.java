@@ -1,0 +1,118 @@
+package io.pgtier.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.pgtier.api.TierState;
+import io.pgtier.harness.PgHarness;
+import io.pgtier.harness.PgServer;
+import io.pgtier.ra.HealthMonitor;
+import io.pgtier.ra.PgTierResourceAdapter;
+import io.pgtier.tier.Tier;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Credentials never cross pools: two pools of one adapter share a tier (same URL and user), each
+ * signing on with its own password, and the monitor probes only with a password the server took.
+ * The server's log of failed logins is the ground truth.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CredentialsTest {
+
+    private PgHarness harness;
+    private PgServer server;
+
+    @BeforeAll
+    void start() {
+        harness = PgHarness.create();
+        server = harness.startPrimary("credentials");
+    }
+
+    @AfterAll
+    void stop() {
+        harness.close();
+    }
+
+    @Test
+    @DisplayName("two pools on one tier, one password wrong: the other pool serves, the tier stays UP, the monitor never signs on with the wrong one")
+    void wrongPasswordOfAnotherPool() throws Exception {
+        server.execute("CREATE ROLE app1 LOGIN PASSWORD 'right-pw-1'");
+        PgTierResourceAdapter adapter = new PgTierResourceAdapter();
+        // The wrong pool names the tier first: the tier used to keep (and probe with) its password.
+        try (TestPool wrong = TestPool.start(adapter, pool("wrong-pool", "app1", "wrong-pw-1"));
+             TestPool good = TestPool.start(adapter, pool("good-pool", "app1", "right-pw-1"))) {
+            try (Connection c = good.connection()) {
+                assertThat(c.isValid(5)).isTrue();
+            }
+            HealthMonitor monitor = new HealthMonitor(adapter.tiers(), Runnable::run, 5, 2, (t, stalled) -> { });
+            for (int i = 0; i < 3; i++) {
+                monitor.round();
+            }
+
+            Tier tier = good.factory.runtime().tiers().get(0);
+            assertThat(wrong.factory.runtime().tiers().get(0)).as("one shared tier").isSameAs(tier);
+            assertThat(tier.state()).isEqualTo(TierState.UP);
+            assertThat(failedLogins("app1")).as("failed logins, all the monitor's: the wrong pool has not tried yet").isZero();
+            SQLException refused = catchThrowableOfType(SQLException.class, wrong::connection);
+            assertThat(refused.getSQLState()).isEqualTo("28P01");
+            assertThat(refused.getMessage()).contains("pgtier[wrong-pool]").doesNotContain("wrong-pw-1").doesNotContain("right-pw-1");
+            try (Connection c = good.connection()) {
+                assertThat(c.isValid(5)).as("the good pool still serves").isTrue();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a rotated password: the pool re-created with the new one serves at once, a session opened before finishes its work, and the monitor moves to the new password after one refusal")
+    void rotation() throws Exception {
+        server.execute("CREATE ROLE app2 LOGIN PASSWORD 'old-pw-2'");
+        PgTierResourceAdapter adapter = new PgTierResourceAdapter();
+        HealthMonitor monitor = new HealthMonitor(adapter.tiers(), Runnable::run, 5, 2, (t, stalled) -> { });
+        try (TestPool before = TestPool.start(adapter, pool("rotating", "app2", "old-pw-2"))) {
+            Connection open = before.connection();
+            monitor.round();
+            Tier tier = before.factory.runtime().tiers().get(0);
+            assertThat(tier.state()).isEqualTo(TierState.UP);
+
+            // The DBA rotates the password; the operator updates the alias and the pool property,
+            // and the container creates the pool anew.
+            server.execute("ALTER ROLE app2 PASSWORD 'new-pw-2'");
+            try (TestPool after = TestPool.start(adapter, pool("rotating", "app2", "new-pw-2"));
+                 Connection fresh = after.connection()) {
+                assertThat(fresh.isValid(5)).as("new connections use the new password").isTrue();
+                try (Statement s = open.createStatement()) {
+                    s.execute("SELECT 1");
+                }
+                open.close();
+
+                monitor.round();
+                monitor.round();
+
+                assertThat(tier.state()).isEqualTo(TierState.UP);
+                assertThat(failedLogins("app2")).as("failed logins after the rotation, all the monitor's").isLessThanOrEqualTo(1);
+            }
+        }
+    }
+
+    private PgTierManagedConnectionFactory pool(String name, String user, String password) {
+        PgTierManagedConnectionFactory f = TestPool.factory(name, "READ_WRITE", server.jdbcUrl(), null, null);
+        f.setUser(user);
+        f.setPassword(password);
+        return f;
+    }
+
+    /**
+     * Failed logins of {@code user}, as the server logged them (it cannot name the application of
+     * a login that failed: the tests count before a pool of theirs tries a wrong password).
+     */
+    private long failedLogins(String user) {
+        return server.log().lines().filter(l -> l.contains("password authentication failed for user \"" + user + "\"")).count();
+    }
+}
