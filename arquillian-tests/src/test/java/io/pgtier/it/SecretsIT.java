@@ -66,7 +66,9 @@ class SecretsIT {
         primaryRoute = harness.proxy("secrets-primary-route", server);
         FaultProxy backupRoute = harness.proxy("secrets-backup-route", server);
         Files.createDirectories(WORK);
-        Files.deleteIfExists(WORK.resolve("server.log"));
+        for (Path old : logFiles()) {
+            Files.delete(old);
+        }
         Path wrong = Files.writeString(WORK.resolve("wrong.aliaspassword"), "AS_ADMIN_ALIASPASSWORD=" + WRONG + "\n");
         Path bad = Files.writeString(WORK.resolve("badcfg.aliaspassword"), "AS_ADMIN_ALIASPASSWORD=" + BAD_CONFIG + "\n");
         Path operator = Files.writeString(WORK.resolve("secrets-operator.password"), "AS_ADMIN_USERPASSWORD=" + OPERATOR + "\n");
@@ -154,14 +156,20 @@ class SecretsIT {
         assertThat(found).as("passwords found").isEmpty();
     }
 
-    private static String awaitLog() {
-        Path log = WORK.resolve("server.log");
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log) && Files.size(log) > 0);
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** Micro's log: {@code --logToFile server.log} writes {@code server.log.0} and on, as Java's file handler does. */
+    private static List<Path> logFiles() throws IOException {
+        try (var files = Files.list(WORK)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("server.log")).sorted().toList();
         }
+    }
+
+    private static String awaitLog() throws IOException {
+        await().atMost(Duration.ofSeconds(30)).until(() -> !logFiles().isEmpty());
+        StringBuilder all = new StringBuilder();
+        for (Path file : logFiles()) {
+            all.append(Files.readString(file));
+        }
+        return all.toString();
     }
 
     private static int occurrences(String text, String secret) {
