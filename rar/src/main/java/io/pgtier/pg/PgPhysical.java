@@ -53,6 +53,28 @@ public record PgPhysical(XAConnection xa, Connection logical, Connection session
     }
 
     /** Closes the session; never throws (the server may already be gone). */
+    /**
+     * Closes the socket now (pgjdbc's {@code abort}), for a session that may be blocked on a hung
+     * server or route. The socket's read timeout is cut to 1 ms first: the JDK closes a TLS socket
+     * by reading what the server has left to send, with the socket's timeout ({@code socketTimeout},
+     * seconds), so through a hung route the close itself would hang that long, and every session
+     * after it would wait its turn. A statement already blocked keeps its own timeout and fails when
+     * the socket closes.
+     */
+    public void abort() throws SQLException {
+        abort(Runnable::run);
+    }
+
+    /** {@link #abort()}, with pgjdbc's close run by {@code executor} (a bean's own {@code abort}). */
+    public void abort(java.util.concurrent.Executor executor) throws SQLException {
+        try {
+            session.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor().setNetworkTimeout(1);
+        } catch (java.io.IOException | SQLException | RuntimeException e) {
+            // closed already, or the driver cannot say: abort anyway
+        }
+        logical.abort(executor);
+    }
+
     public void closeQuietly() {
         try {
             xa.close();

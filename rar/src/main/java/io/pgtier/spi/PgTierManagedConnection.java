@@ -278,7 +278,7 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     /** A bean's {@code abort}: the session ends at once and the container is told, on the bean's thread. */
     void abortByBean(Executor executor) throws SQLException {
-        physical.logical().abort(executor);
+        physical.abort(executor);
         onError(new SQLException(Messages.abortedByBean(pool.name()), SqlStates.CONNECTION_DOES_NOT_EXIST));
     }
 

@@ -32,7 +32,7 @@ final class SessionEnd {
     void closeSocket(String why) {
         fitness.markAborted();
         try {
-            physical.logical().abort(Runnable::run);
+            physical.abort();
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.FINE, "pgtier: abort of a session " + why, e);
         }

@@ -12,6 +12,7 @@ import io.pgtier.harness.PgHarness;
 import io.pgtier.harness.PgServer;
 import io.pgtier.harness.TestCa;
 import io.pgtier.pg.TierProbe;
+import io.pgtier.ra.HealthMonitor;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -163,6 +164,67 @@ class TlsTest {
             rs.next();
             assertThat(rs.getString(1)).isEqualTo("certuser");
             assertThat(rs.getString(2)).isEqualTo("/CN=certuser");
+        }
+    }
+
+    @Test
+    @DisplayName("a bean blocked on a TLS session through a hung route gets its error when the monitor declares the tier down")
+    void hungTlsRouteAbortsBlockedBean() throws Exception {
+        io.pgtier.harness.FaultProxy primaryRoute = harness.proxy("tls-hang-primary", tls);
+        io.pgtier.harness.FaultProxy backupRoute = harness.proxy("tls-hang-backup", tls);
+        java.util.concurrent.ExecutorService work = java.util.concurrent.Executors.newCachedThreadPool();
+        try (TestPool pool = pool("tls-hang", primaryRoute.jdbcUrl(), backupRoute.jdbcUrl(), f -> {
+            f.setSslMode("verify-full");
+            f.setSslRootCert(ca.rootCert().toString());
+        })) {
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), work, 1, 2, pool.factory.runtime());
+            monitor.round();
+            Connection blocked = pool.connection();
+            java.util.concurrent.CompletableFuture<Long> bean = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                long start = System.nanoTime();
+                try (Statement s = blocked.createStatement()) {
+                    s.execute("SELECT pg_sleep(20)");
+                } catch (SQLException expected) {
+                    // ended by the down verdict
+                }
+                return (System.nanoTime() - start) / 1_000_000;
+            }, work);
+            Thread.sleep(300);
+
+            primaryRoute.blackhole();
+            monitor.round();
+
+            assertThat(bean.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("ms the blocked call took: the detection"
+                    + " budget (2 probes x 1 s), not the statement's 20 s or socketTimeout (10 s)").isLessThan(6_000);
+        } finally {
+            primaryRoute.pass();
+            work.shutdownNow();
+        }
+    }
+
+    @Test
+    @DisplayName("an idle TLS session through a hung route is ended at once: closing it does not wait socketTimeout for the server")
+    void idleTlsSessionOnHungRouteEndsAtOnce() throws Exception {
+        io.pgtier.harness.FaultProxy primaryRoute = harness.proxy("tls-idle-primary", tls);
+        io.pgtier.harness.FaultProxy backupRoute = harness.proxy("tls-idle-backup", tls);
+        try (TestPool pool = pool("tls-idle", primaryRoute.jdbcUrl(), backupRoute.jdbcUrl(), f -> {
+            f.setSslMode("verify-full");
+            f.setSslRootCert(ca.rootCert().toString());
+        })) {
+            HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), Runnable::run, 1, 2, pool.factory.runtime());
+            monitor.round();
+            pool.connection().close(); // idle in the pool now, on the primary route
+
+            primaryRoute.blackhole();
+            long start = System.nanoTime();
+            monitor.round(); // probes on this thread: two timed-out probes, the down verdict, its sessions ended
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(pool.dataSource.status().tiers().get(0).state()).isEqualTo(TierState.DOWN);
+            assertThat(tookMillis).as("ms the verdict took: 2 probes x 1 s, not plus socketTimeout (10 s) for the JDK's TLS"
+                    + " close, which reads what the server has left to send").isLessThan(6_000);
+        } finally {
+            primaryRoute.pass();
         }
     }
 
