@@ -91,6 +91,10 @@ class PayaraServerIT {
                 "Command ping-connection-pool executed successfully", "Command ping-connection-pool executed successfully");
         assertThat(install.output()).doesNotContain(PgHarness.PASSWORD);
         assertThat(domain.asadmin("list-applications").output()).contains("pgtier");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            HttpResponse<String> ready = get(app, "/health/ready");
+            assertThat(ready.statusCode()).as("ready on Payara Server: " + ready.body()).isEqualTo(200);
+        });
     }
 
     @Test
@@ -225,7 +229,8 @@ class PayaraServerIT {
 
         assertThat(post(app, "api/examples/notes?text=ear-rotor-2").statusCode()).isEqualTo(201);
         assertThat(notes(primary, "ear-rotor-2")).isEqualTo(1);
-        assertThat(get(app, "/health/ready").statusCode()).as("the tier stays UP").isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get(app, "api/status").body())
+                .as("the READ_WRITE pool can serve").contains("\"pool\":\"pgtier-rw\",\"purpose\":\"READ_WRITE\",\"canServe\":true"));
         long failed = primary.log().lines().filter(l -> l.contains("password authentication failed for user \"rotor\"")).count();
         // The monitor's last good password, tried once after the rotation; and perhaps one connection the container opened
         // for the old pool before it was re-created. A monitor still probing with the old password adds one every round.
