@@ -237,7 +237,7 @@ public final class PgServer {
     /**
      * Turns TLS on with {@code certificate} (a {@link TestCa} server certificate), at once (a
      * reload). With {@code clientCa}, client certificates are checked against it, and
-     * {@link #requireClientCertificates()} makes them the only way in over TCP.
+     * {@link #requireClientCertificates(String)} makes them the only way in over TCP for one user.
      */
     public synchronized void enableTls(TestCa.Issued certificate, Path clientCa) {
         try {

@@ -33,6 +33,8 @@ public final class PgConnector implements Connector<PgPhysical> {
     }
 
     private final Map<io.pgtier.api.TierId, PGXADataSource> sources = new EnumMap<>(io.pgtier.api.TierId.class);
+    /** Each tier's configured password (not one written into its URL): what the tier's {@code SignOns} were offered. */
+    private final Map<io.pgtier.api.TierId, String> passwords = new EnumMap<>(io.pgtier.api.TierId.class);
     private final String user;
     private final String password;
 
@@ -52,7 +54,10 @@ public final class PgConnector implements Connector<PgPhysical> {
      */
     public static PgConnector forEndpoints(Map<io.pgtier.api.TierId, TierEndpoint> endpoints, Options options) {
         PgConnector connector = new PgConnector(null, null);
-        endpoints.forEach((id, endpoint) -> connector.sources.put(id, dataSource(endpoint, options)));
+        endpoints.forEach((id, endpoint) -> {
+            connector.sources.put(id, dataSource(endpoint, options));
+            connector.passwords.put(id, endpoint.password());
+        });
         return connector;
     }
 
@@ -60,6 +65,7 @@ public final class PgConnector implements Connector<PgPhysical> {
     public PgConnector as(String otherUser, String otherPassword) {
         PgConnector connector = new PgConnector(otherUser, otherPassword);
         connector.sources.putAll(sources);
+        connector.passwords.putAll(passwords);
         return connector;
     }
 
@@ -71,13 +77,13 @@ public final class PgConnector implements Connector<PgPhysical> {
             xa = user == null ? source.getXAConnection() : source.getXAConnection(user, password);
         } catch (SQLException e) {
             if (user == null && SqlStates.isSignOnRefused(e)) {
-                tier.signOns().refused(source.getPassword());
+                tier.signOns().refused(passwords.get(tier.id()));
             }
             throw PgTls.explained(e);
         }
         if (user == null) {
             // The pool's own sign-on (the tier's user): the monitor may probe with this password.
-            tier.signOns().worked(source.getPassword());
+            tier.signOns().worked(passwords.get(tier.id()));
         }
         try {
             return PgPhysical.of(xa);

@@ -52,7 +52,6 @@ public record PgPhysical(XAConnection xa, Connection logical, Connection session
         }
     }
 
-    /** Closes the session; never throws (the server may already be gone). */
     /**
      * Closes the socket now (pgjdbc's {@code abort}), for a session that may be blocked on a hung
      * server or route. The socket's read timeout is cut to 1 ms first: the JDK closes a TLS socket
@@ -65,16 +64,27 @@ public record PgPhysical(XAConnection xa, Connection logical, Connection session
         abort(Runnable::run);
     }
 
-    /** {@link #abort()}, with pgjdbc's close run by {@code executor} (a bean's own {@code abort}). */
+    /**
+     * {@link #abort()}, with pgjdbc's close run by {@code executor} (a bean's own {@code abort}). The
+     * timeout is cut inside the task the executor runs: a {@code null} executor or a refused task
+     * leaves the session as it was, and usable.
+     */
     public void abort(java.util.concurrent.Executor executor) throws SQLException {
-        try {
-            session.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor().setNetworkTimeout(1);
-        } catch (java.io.IOException | SQLException | RuntimeException e) {
-            // closed already, or the driver cannot say: abort anyway
+        if (executor == null) {
+            logical.abort(null); // pgjdbc's own error, the session untouched
+            return;
         }
-        logical.abort(executor);
+        logical.abort(task -> executor.execute(() -> {
+            try {
+                session.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor().setNetworkTimeout(1);
+            } catch (java.io.IOException | SQLException | RuntimeException e) {
+                // closed already, or the driver cannot say: abort anyway
+            }
+            task.run();
+        }));
     }
 
+    /** Closes the session; never throws (the server may already be gone). */
     public void closeQuietly() {
         try {
             xa.close();

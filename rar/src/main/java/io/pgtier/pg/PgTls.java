@@ -56,7 +56,7 @@ public final class PgTls {
                 return "unknown CA: the server's certificate is not signed by a CA in sslRootCert";
             }
             if (t instanceof SSLException ssl && String.valueOf(ssl.getMessage()).matches("(?i).*(bad_certificate|"
-                    + "certificate_required|unknown_ca|certificate_unknown|access_denied).*")) {
+                    + "certificate_required|unknown_ca|certificate_unknown|certificate_expired|certificate_revoked|access_denied).*")) {
                 return "client certificate refused: the server did not accept sslCert (or asked for one)";
             }
         }

@@ -73,18 +73,19 @@ public final class SqlStates {
                 || state.equals("57P01") || state.equals("57P02") || state.equals("57P03");
     }
 
-    /**
-     * What a failed connection attempt or probe says about the tier. A full server (class 53) is
-     * alive; authentication and authorization (class 28, 42501), a missing database (3D000) or
-     * an invalid parameter (22023, 42704) are this pool's configuration. Everything else — refused,
-     * reset, timed out (class 08), shutting down or starting (57P0x), an I/O error, or a state we do
-     * not know — is held against the server or the route, as before this distinction existed.
-     */
     /** The server refused the sign-on itself (SQLSTATE class 28: a wrong password, no such role, a refused certificate). */
     public static boolean isSignOnRefused(SQLException e) {
         return e.getSQLState() != null && e.getSQLState().startsWith("28");
     }
 
+    /**
+     * What a failed connection attempt or probe says about the tier. A full server (class 53) is
+     * alive; authentication and authorization (class 28, 42501), a missing database (3D000) or
+     * an invalid parameter (22023, 42704) are this pool's configuration. Everything else — refused,
+     * reset, timed out (class 08), shutting down or starting (57P0x), an I/O error, or a state we do
+     * not know — is held against the server or the route, as before this distinction existed. A TLS
+     * refusal ({@link PgTls#problem}) is configuration too.
+     */
     public static FailureKind kind(SQLException e) {
         String state = e.getSQLState();
         if (state == null) {

@@ -199,9 +199,9 @@ public final class HealthMonitor {
         int threshold = stalled ? Math.max(1, failuresBeforeDown - 1) : failuresBeforeDown;
         try {
             while (!stopped) {
-                io.pgtier.tier.SignOns.SignOn signOn = tier.signOns().forProbe();
+                io.pgtier.tier.SignOns.SignOn signOn = tier.signOns().forProbe(System.nanoTime());
                 if (signOn == null) {
-                    // The server refused every password the tier's pools have: probing would only add failed logins.
+                    // The server refused every password the tier's pools have: tried again once a minute, not every round.
                     return;
                 }
                 try {

@@ -176,9 +176,12 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
         TierEndpoint.Tls tls(String modeProperty, String tierMode, String poolMode, TlsFiles files, String url)
                 throws InvalidPropertyException {
             String own = sslMode(modeProperty, tierMode);
+            if (url == null || url.isBlank()) {
+                return TierEndpoint.Tls.AS_URL; // no such tier
+            }
             String mode = own != null ? own : poolMode;
             if (mode != null && mode.startsWith("verify") && files.rootCert() == null
-                    && (url == null || !url.toLowerCase(Locale.ROOT).contains("sslrootcert="))) {
+                    && !url.toLowerCase(Locale.ROOT).contains("sslrootcert=")) {
                 throw invalid(own != null ? modeProperty : "sslMode", mode, "with " + mode + ", sslRootCert must name the CA"
                         + " certificates (PEM) the server's certificate is checked against");
             }

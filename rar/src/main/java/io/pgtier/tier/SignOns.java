@@ -11,7 +11,10 @@ import java.util.List;
  * and the tier is judged by the server's health alone. A password offered again (a pool re-created
  * after a rotation) is tried again.
  *
- * <p>A {@code null} password (trust or certificate authentication) is one candidate like any other.
+ * <p>When the server has refused every password, the newest is still tried once a minute
+ * ({@link #RETRY_REFUSED_NANOS}): a DBA may set the password back, and a tier nobody probes would
+ * never be seen up again. A {@code null} password (trust or certificate authentication) is one
+ * candidate like any other.
  */
 public final class SignOns {
 
@@ -19,9 +22,14 @@ public final class SignOns {
     public record SignOn(String password) {
     }
 
+    /** How often the newest password is tried again once the server refused every one. */
+    public static final long RETRY_REFUSED_NANOS = 60_000_000_000L;
+
     private final List<SignOn> offered = new ArrayList<>();
     private final List<SignOn> refused = new ArrayList<>();
     private SignOn worked;
+    private long lastRetryNanos;
+    private boolean retried;
 
     /** A pool names the tier with this password: it becomes the newest candidate, refused or not before. */
     public synchronized void offer(String password) {
@@ -50,10 +58,11 @@ public final class SignOns {
     }
 
     /**
-     * What the next probe signs on with: the password that last worked; else the newest offered
-     * that was not refused; {@code null} when the server refused every one.
+     * What the next probe signs on with, at {@code nowNanos}: the password that last worked; else
+     * the newest offered that was not refused; else, once a minute, the newest offered; {@code null}
+     * when there is none to try now.
      */
-    public synchronized SignOn forProbe() {
+    public synchronized SignOn forProbe(long nowNanos) {
         if (worked != null) {
             return worked;
         }
@@ -62,6 +71,11 @@ public final class SignOns {
                 return offered.get(i);
             }
         }
-        return null;
+        if (offered.isEmpty() || retried && nowNanos - lastRetryNanos < RETRY_REFUSED_NANOS) {
+            return null;
+        }
+        retried = true;
+        lastRetryNanos = nowNanos;
+        return offered.get(offered.size() - 1);
     }
 }

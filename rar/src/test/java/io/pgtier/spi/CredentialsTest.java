@@ -70,6 +70,40 @@ class CredentialsTest {
     }
 
     @Test
+    @DisplayName("before any pool connected, the newest password is wrong: the monitor tries it once, then keeps to the right one")
+    void wrongPasswordNewestBeforeAnyConnect() throws Exception {
+        server.execute("CREATE ROLE app3 LOGIN PASSWORD 'right-pw-3'");
+        PgTierResourceAdapter adapter = new PgTierResourceAdapter();
+        try (TestPool good = TestPool.start(adapter, pool("good-pool-3", "app3", "right-pw-3"));
+             TestPool wrong = TestPool.start(adapter, pool("wrong-pool-3", "app3", "wrong-pw-3"))) {
+            HealthMonitor monitor = new HealthMonitor(adapter.tiers(), Runnable::run, 5, 2, (t, stalled) -> { });
+            for (int i = 0; i < 5; i++) {
+                monitor.round();
+            }
+
+            assertThat(good.factory.runtime().tiers().get(0).state()).isEqualTo(TierState.UP);
+            assertThat(failedLogins("app3")).as("failed logins over 5 rounds: the wrong password, once").isEqualTo(1);
+        }
+    }
+
+    @Test
+    @DisplayName("every password wrong: the monitor tries each once, then the newest once a minute, not every round")
+    void everyPasswordWrong() throws Exception {
+        server.execute("CREATE ROLE app4 LOGIN PASSWORD 'right-pw-4'");
+        PgTierResourceAdapter adapter = new PgTierResourceAdapter();
+        try (TestPool a = TestPool.start(adapter, pool("wrong-a-4", "app4", "wrong-a"));
+             TestPool b = TestPool.start(adapter, pool("wrong-b-4", "app4", "wrong-b"))) {
+            HealthMonitor monitor = new HealthMonitor(adapter.tiers(), Runnable::run, 5, 2, (t, stalled) -> { });
+            for (int i = 0; i < 6; i++) {
+                monitor.round();
+            }
+
+            assertThat(failedLogins("app4")).as("failed logins over 6 rounds: each password once, then one retry").isEqualTo(3);
+            assertThat(a.factory.runtime().tiers().get(0).state()).as("not held against the server").isNotEqualTo(TierState.DOWN);
+        }
+    }
+
+    @Test
     @DisplayName("a rotated password: the pool re-created with the new one serves at once, a session opened before finishes its work, and the monitor moves to the new password after one refusal")
     void rotation() throws Exception {
         server.execute("CREATE ROLE app2 LOGIN PASSWORD 'old-pw-2'");

@@ -65,6 +65,9 @@ class SignOnTest {
             assertThat(pid(c)).as("alice's session, matched again").isEqualTo(alicePid);
         }
 
+        assertThat(pool.factory.runtime().tiers().get(0).signOns().forProbe(0).password())
+                .as("the monitor's password: the pool's own, never a caller's").isEqualTo(io.pgtier.harness.PgHarness.PASSWORD);
+
         SQLException wrong = catchThrowableOfType(SQLException.class, () -> pool.dataSource.getConnection("alice", "not-alice-pw"));
 
         assertThat(wrong.getSQLState()).as("a wrong password is never matched to alice's pooled session").isEqualTo("28P01");

@@ -179,6 +179,9 @@ class TlsTest {
         })) {
             HealthMonitor monitor = new HealthMonitor(pool.adapter.tiers(), work, 1, 2, pool.factory.runtime());
             monitor.round();
+            // Both tiers known WRITABLE, so the backup can take the work and the down verdict ends the blocked session.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> pool.factory.runtime().tiers()
+                    .stream().allMatch(t -> t.role() == io.pgtier.api.Role.WRITABLE));
             Connection blocked = pool.connection();
             java.util.concurrent.CompletableFuture<Long> bean = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 long start = System.nanoTime();
