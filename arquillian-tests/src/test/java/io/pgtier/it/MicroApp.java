@@ -134,6 +134,22 @@ final class MicroApp {
         return send(HttpRequest.newBuilder(resolve(base, path)).POST(HttpRequest.BodyPublishers.noBody()));
     }
 
+    /**
+     * An operator's POST: HTTP Basic as {@code user} (none when {@code null}), and the
+     * {@code X-Requested-By} header the operator API asks for unless {@code requestedBy} is null.
+     */
+    static HttpResponse<String> postAs(URL base, String path, String user, String password, String requestedBy) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(resolve(base, path)).POST(HttpRequest.BodyPublishers.noBody());
+        if (user != null) {
+            request.header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        if (requestedBy != null) {
+            request.header("X-Requested-By", requestedBy);
+        }
+        return send(request);
+    }
+
     static HttpResponse<String> post(URL base, String path, String body) {
         return send(HttpRequest.newBuilder(resolve(base, path)).header("Content-Type", "text/plain")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));

@@ -9,17 +9,11 @@ import io.pgtier.harness.PgHarness;
 import io.pgtier.harness.PgServer;
 import io.pgtier.it.jmx.JmxEndpoint;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -47,7 +41,6 @@ class OperatorsIT {
 
     private static final String OPERATOR_PASSWORD = "ops-pw-2718";
     private static final String STAFF_PASSWORD = "staff-pw-3141";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private static PgHarness harness;
     private static PgServer server;
@@ -226,22 +219,6 @@ class OperatorsIT {
     }
 
     private HttpResponse<String> post(String path, String user, String password, boolean requestedBy) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(app.getProtocol() + "://" + app.getHost() + ":"
-                + app.getPort() + path)).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody());
-        if (user != null) {
-            request.header("Authorization", "Basic " + Base64.getEncoder()
-                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
-        }
-        if (requestedBy) {
-            request.header("X-Requested-By", "OperatorsIT");
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return MicroApp.postAs(app, path, user, password, requestedBy ? "OperatorsIT" : null);
     }
 }

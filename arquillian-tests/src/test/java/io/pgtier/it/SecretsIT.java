@@ -10,18 +10,12 @@ import io.pgtier.harness.PgServer;
 import io.pgtier.it.jmx.JmxEndpoint;
 import io.pgtier.it.secrets.ConnectEndpoint;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +45,6 @@ class SecretsIT {
     private static final String OPERATOR = "Operator-Secret-6d20";
     private static final List<String> SECRETS = List.of(PgHarness.PASSWORD, WRONG, BAD_CONFIG, OPERATOR);
     private static final Path WORK = Path.of(System.getProperty("pgtier.work"));
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private static PgHarness harness;
     private static FaultProxy primaryRoute;
@@ -185,20 +178,6 @@ class SecretsIT {
     }
 
     private HttpResponse<String> post(String path, String user, String password) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(app.getProtocol() + "://" + app.getHost() + ":"
-                + app.getPort() + path)).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody())
-                .header("X-Requested-By", "SecretsIT");
-        if (user != null) {
-            request.header("Authorization", "Basic " + Base64.getEncoder()
-                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return MicroApp.postAs(app, path, user, password, "SecretsIT");
     }
 }

@@ -192,7 +192,7 @@ class TlsTest {
                 }
                 return (System.nanoTime() - start) / 1_000_000;
             }, work);
-            Thread.sleep(300);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> sleepingSessions(tls) == 1);
 
             primaryRoute.blackhole();
             monitor.round();
@@ -237,6 +237,16 @@ class TlsTest {
         f.setRideThroughMillis(2_000);
         tls.accept(f);
         return TestPool.start(f);
+    }
+
+    /** Sessions of pgtier pools on {@code server} running the test's {@code pg_sleep} now. */
+    private static int sleepingSessions(PgServer server) throws SQLException {
+        try (Connection c = server.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                     + " AND application_name LIKE 'pgtier-%' AND query LIKE 'SELECT pg_sleep%'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     /** Whether every session of {@code application} on {@code server} uses TLS ("t"), as pg_stat_ssl says. */
