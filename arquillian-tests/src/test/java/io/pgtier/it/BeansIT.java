@@ -71,6 +71,26 @@ class BeansIT {
     }
 
     @Test
+    @DisplayName("the pools' sessions use TLS exactly when the harness runs TLS (the suite's second, TLS run), on every tier")
+    void sessionsUseTlsAsConfigured() throws Exception {
+        assertThat(get(app, "api/examples/server").statusCode()).isEqualTo(200);
+        assertThat(get(app, "api/examples/server-readonly").statusCode()).isEqualTo(200);
+        int withTls = 0;
+        for (PgServer server : List.of(primary, backup, failover)) {
+            try (java.sql.Connection c = server.connect(); java.sql.Statement s = c.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("SELECT l.ssl, count(*) FROM pg_stat_ssl l JOIN pg_stat_activity a USING (pid)"
+                         + " WHERE a.application_name LIKE 'pgtier-%' GROUP BY l.ssl")) {
+                while (rs.next()) {
+                    assertThat(rs.getBoolean(1)).as(server + ": pgtier sessions with ssl=" + rs.getBoolean(1)
+                            + " while the harness runs TLS " + (primary.tlsOnly() ? "only" : "off")).isEqualTo(primary.tlsOnly());
+                    withTls += rs.getBoolean(1) ? rs.getInt(2) : 0;
+                }
+            }
+        }
+        assertThat(withTls > 0).as("pgtier sessions with TLS").isEqualTo(primary.tlsOnly());
+    }
+
+    @Test
     @DisplayName("CMT REQUIRED: commits on success; rolls back on a system exception and on setRollbackOnly")
     void containerManagedTransactions() throws Exception {
         assertThat(post(app, "api/examples/notes?text=cmt-commit").statusCode()).isEqualTo(201);

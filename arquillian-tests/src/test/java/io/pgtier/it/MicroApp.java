@@ -78,8 +78,9 @@ final class MicroApp {
             commands = replaceOnce(commands, "${ENV\\=PGTIER_USER}", PgServer.USER);
             commands = replaceOnce(commands, "--passwordfile pgtier-db.aliaspassword", "--passwordfile " + aliasPassword);
             commands = replaceOnce(commands, "--name pgtier pgtier-rar.rar", "--name pgtier " + deps().resolve("pgtier-rar.rar"));
+            String properties = withHarnessTls(poolProperties);
             commands = replaceOnce(commands, "--property poolName=",
-                    "--property " + (poolProperties.isEmpty() ? "" : poolProperties + ":") + "poolName=");
+                    "--property " + (properties.isEmpty() ? "" : properties + ":") + "poolName=");
             // asadmin refuses an empty property value: a tier without a URL is left out, as install.sh does.
             commands = commands.replaceAll(":(backupUrl|failoverUrl)=(?=:)", "");
             List<String> lines = new ArrayList<>();
@@ -94,6 +95,17 @@ final class MicroApp {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * {@code poolProperties} plus {@code verify-full} against the harness's test CA when the
+     * harness runs every server with TLS only ({@link PgHarness#TLS_PROPERTY}, the suite's TLS run).
+     */
+    static String withHarnessTls(String poolProperties) {
+        return PgHarness.tlsRootCert()
+                .filter(root -> !poolProperties.contains("sslMode="))
+                .map(root -> (poolProperties.isEmpty() ? "" : poolProperties + ":") + "sslMode=verify-full:sslRootCert=" + escape(root.toString()))
+                .orElse(poolProperties);
     }
 
     /**

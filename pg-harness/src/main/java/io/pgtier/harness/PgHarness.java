@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -31,6 +32,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code primary_conninfo}. Every server allows prepared transactions (XA needs them).
  */
 public final class PgHarness implements AutoCloseable {
+
+    /**
+     * The system property that starts every server of every harness in this JVM with TLS on and
+     * sessions without TLS refused: a folder for the test CA (one per JVM), whose root certificate
+     * {@link #tlsRootCert()} gives clients. So a whole test suite can run once with TLS.
+     */
+    public static final String TLS_PROPERTY = "pgtier.harness.tls";
+
+    private static TestCa tlsCa;
 
     /** The password of the {@code postgres} superuser on every harness server. */
     public static final String PASSWORD = "pgtier-harness-pw";
@@ -69,6 +79,22 @@ public final class PgHarness implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the harness folder under " + base, e);
         }
+    }
+
+    /**
+     * The root certificate clients verify servers with ({@code sslrootcert}) when {@link #TLS_PROPERTY}
+     * is set; empty otherwise.
+     */
+    public static Optional<Path> tlsRootCert() {
+        return Optional.ofNullable(sharedCa()).map(TestCa::rootCert);
+    }
+
+    private static synchronized TestCa sharedCa() {
+        String folder = System.getProperty(TLS_PROPERTY, "");
+        if (tlsCa == null && !folder.isBlank()) {
+            tlsCa = TestCa.create(Path.of(folder), "harness");
+        }
+        return tlsCa;
     }
 
     /** Whether servers run as {@code nobody} because this JVM is root. */
@@ -112,6 +138,11 @@ public final class PgHarness implements AutoCloseable {
                 "hot_standby = on",
                 "log_min_messages = warning",
                 String.join("\n", extraConfig)));
+        TestCa ca = sharedCa();
+        if (ca != null) {
+            server.installTls(ca.server(root.getFileName() + "-" + name, false, "127.0.0.1", "localhost"), null);
+            server.refusePlainSessions();
+        }
         server.start();
         return server;
     }
@@ -124,6 +155,7 @@ public final class PgHarness implements AutoCloseable {
         PgServer standby = newServer(name);
         primary.stop();
         exec.asServerUser(Duration.ofSeconds(120), "cp", "-a", primary.dataDir().toString(), standby.dataDir().toString());
+        standby.copiedFrom(primary);
         try {
             Files.deleteIfExists(standby.dataDir().resolve("postmaster.pid"));
             Files.writeString(standby.dataDir().resolve("standby.signal"), "");

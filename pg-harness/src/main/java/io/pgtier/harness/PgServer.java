@@ -41,6 +41,7 @@ public final class PgServer {
     private final Exec exec;
     private volatile boolean running;
     private volatile boolean hung;
+    private volatile boolean tlsOnly;
 
     PgServer(String name, Path folder, int port, PgBinaries binaries, Exec exec) {
         this.name = name;
@@ -101,6 +102,9 @@ public final class PgServer {
         p.setProperty("loginTimeout", "10");
         p.setProperty("socketTimeout", "30");
         p.setProperty("ApplicationName", "pg-harness");
+        if (tlsOnly) {
+            p.setProperty("sslmode", "require");
+        }
         return new Driver().connect(jdbcUrl(), p);
     }
 
@@ -240,6 +244,17 @@ public final class PgServer {
      * {@link #requireClientCertificates(String)} makes them the only way in over TCP for one user.
      */
     public synchronized void enableTls(TestCa.Issued certificate, Path clientCa) {
+        installTls(certificate, clientCa);
+        execute("SELECT pg_reload_conf()");
+    }
+
+    /** Whether this server refuses sessions without TLS (a harness started with {@link PgHarness#TLS_PROPERTY}). */
+    public boolean tlsOnly() {
+        return tlsOnly;
+    }
+
+    /** {@link #enableTls}'s files and settings, taking effect at the next start or reload. */
+    void installTls(TestCa.Issued certificate, Path clientCa) {
         try {
             Files.copy(certificate.cert(), dataDir().resolve("server.crt"), StandardCopyOption.REPLACE_EXISTING);
             Files.copy(certificate.key(), dataDir().resolve("server.key"), StandardCopyOption.REPLACE_EXISTING);
@@ -257,7 +272,26 @@ public final class PgServer {
         }
         appendConfig(String.join("\n", "ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'",
                 clientCa == null ? "" : "ssl_ca_file = 'client-ca.crt'"));
-        execute("SELECT pg_reload_conf()");
+    }
+
+    /**
+     * Refuses every session without TLS over TCP ({@code hostnossl ... reject} ahead of the other
+     * rules; replication is not covered by {@code all}, so standbys stream as before), from the next
+     * start or reload; {@link #connect()} then asks for TLS.
+     */
+    void refusePlainSessions() {
+        try {
+            Path hba = dataDir().resolve("pg_hba.conf");
+            Files.writeString(hba, "hostnossl all all 0.0.0.0/0 reject\n" + Files.readString(hba));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        tlsOnly = true;
+    }
+
+    /** A standby made from a copy of {@code primary}'s folder has its TLS files and rules too. */
+    void copiedFrom(PgServer primary) {
+        tlsOnly = primary.tlsOnly;
     }
 
     /**

@@ -73,6 +73,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     private transient volatile TransactionSynchronizationRegistry transactions;
     private transient volatile HealthMonitor monitor;
     private transient Timer timer;
+    private final transient java.util.concurrent.ConcurrentMap<String, Object> newestPools = new java.util.concurrent.ConcurrentHashMap<>();
     private final transient List<AutoCloseable> stopActions = Collections.synchronizedList(new java.util.ArrayList<>());
     private final transient Set<TierDownListener> downListeners = Collections.synchronizedSet(
             Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
@@ -208,6 +209,15 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
      */
     public void onTierDown(TierDownListener listener) {
         downListeners.add(listener);
+    }
+
+    /**
+     * The newest pool of each name, for a pool to find the one that succeeds it: Payara re-creates a
+     * pool whose properties change, while beans keep the old pool's connection factory. Opaque here
+     * (pools are the {@code spi} package's); {@code PoolRuntime} reads and writes it.
+     */
+    public java.util.concurrent.ConcurrentMap<String, Object> newestPools() {
+        return newestPools;
     }
 
     /** Something a pool set up that the adapter's stop undoes (its JMX bean). */

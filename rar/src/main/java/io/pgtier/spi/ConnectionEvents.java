@@ -28,6 +28,11 @@ final class ConnectionEvents {
         listeners.remove(listener);
     }
 
+    /** The container let the connection go: it is told nothing more. */
+    void clear() {
+        listeners.clear();
+    }
+
     void closed(Object handle) {
         ConnectionEvent event = new ConnectionEvent(source, ConnectionEvent.CONNECTION_CLOSED);
         event.setConnectionHandle(handle);

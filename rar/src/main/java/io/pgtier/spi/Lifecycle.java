@@ -8,13 +8,17 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <pre>
  *   OPEN ──markBroken──▶ BROKEN ──markDestroyed──▶ DESTROYED
- *     └──────────────markDestroyed───────────────────┘
+ *     ├──────────────markDestroyed───────────────────┤
+ *     └──markDetached──▶ DETACHED ──markDestroyed────┘
  * </pre>
  * BROKEN: the error event was fired — a fatal error, a retirement, a transaction that ended while a
  * statement ran — and the container destroys it next; nothing is fired for it again.
+ * DETACHED: the container destroyed it while its local transaction was under way (Payara re-creates
+ * a pool whose properties change, and destroys every connection of the old one, those in use
+ * too): the session serves that transaction to its end, then closes; the container hears nothing more of it.
  */
 enum Lifecycle {
-    OPEN, BROKEN, DESTROYED;
+    OPEN, BROKEN, DETACHED, DESTROYED;
 
     /** A fresh connection's state holder. */
     static AtomicReference<Lifecycle> start() {
@@ -26,7 +30,12 @@ enum Lifecycle {
         return state.compareAndSet(OPEN, BROKEN);
     }
 
-    /** To DESTROYED from either; {@code true} for the one caller that closes the session. */
+    /** OPEN to DETACHED; {@code true} for the one caller that made the change. */
+    static boolean markDetached(AtomicReference<Lifecycle> state) {
+        return state.compareAndSet(OPEN, DETACHED);
+    }
+
+    /** To DESTROYED from any other state; {@code true} for the one caller that closes the session. */
     static boolean markDestroyed(AtomicReference<Lifecycle> state) {
         return state.getAndSet(DESTROYED) != DESTROYED;
     }

@@ -147,6 +147,16 @@ final class Messages {
         return "PGT-229 pgtier[" + pool + "] cannot prefer tier " + tier + ": " + why;
     }
 
+    static String poolSucceeded(String pool) {
+        return "PGT-230 pgtier[" + pool + "] the pool was re-created with changed settings: new connections, also those"
+                + " asked of the old pool's factory, use the new settings; sessions in use finish their work first";
+    }
+
+    static String detached(String pool, String tier) {
+        return "PGT-231 pgtier[" + pool + "] the container ended a connection on tier " + tier + " while its local transaction"
+                + " was under way (the pool is being re-created): the session finishes that transaction, then closes";
+    }
+
     static String firstLine(String text) {
         if (text == null) {
             return "";

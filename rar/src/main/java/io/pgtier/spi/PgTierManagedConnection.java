@@ -266,6 +266,10 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     /** The one place an error is judged; fires the error event on the calling thread when fatal. */
     void onError(SQLException e) {
+        if (life.get() == Lifecycle.DETACHED && pool.isFatal(e)) {
+            pool.transactions().markRollbackOnly(tier.id().label()); // the container hears no event of it any more
+            return;
+        }
         if (life.get() != Lifecycle.OPEN || !pool.isFatal(e) || !Lifecycle.markBroken(life)) {
             return;
         }
@@ -333,8 +337,23 @@ final class PgTierManagedConnection implements ManagedConnection {
         }
     }
 
+    /**
+     * Ends the session, unless the container destroys it while its local transaction is under way:
+     * Payara does that to every connection of a pool it re-creates because a property changed (a
+     * rotated password), and the bean's work would be lost. Then the session serves that transaction
+     * to its end and closes after its commit or rollback ({@link #localTransactionEnded()}); the
+     * container, which has let it go, hears nothing more of it.
+     */
     @Override
     public void destroy() {
+        if (localTransaction.isActive() && Lifecycle.markDetached(life)) {
+            events.clear();
+            LOG.info(Messages.detached(pool.name(), tier.id().label()));
+            if (!localTransaction.isActive()) {
+                localTransactionEnded(); // it ended meanwhile
+            }
+            return;
+        }
         if (!Lifecycle.markDestroyed(life)) {
             return;
         }
@@ -342,6 +361,15 @@ final class PgTierManagedConnection implements ManagedConnection {
         end.close();
         invalidateHandles();
         pool.forget(this);
+    }
+
+    /** The container's local transaction ended: a connection the container let go during it ends now. */
+    void localTransactionEnded() {
+        if (life.get() == Lifecycle.DETACHED && Lifecycle.markDestroyed(life)) {
+            end.close();
+            invalidateHandles();
+            pool.forget(this);
+        }
     }
 
     private void invalidateHandles() {

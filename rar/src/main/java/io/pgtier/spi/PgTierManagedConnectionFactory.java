@@ -227,10 +227,11 @@ public class PgTierManagedConnectionFactory
         return adapter;
     }
 
+    /** This factory's pool, or the one Payara re-created in its place with changed settings ({@link PoolRuntime#newest()}). */
     PoolRuntime runtime() throws ResourceException {
         PoolRuntime current = runtime;
         if (current != null) {
-            return current;
+            return current.newest();
         }
         synchronized (this) {
             if (runtime == null) {
@@ -334,7 +335,7 @@ public class PgTierManagedConnectionFactory
     private Settings identity() {
         PoolRuntime current = runtime;
         if (current != null) {
-            return current.settings();
+            return current.newest().settings();
         }
         try {
             return Settings.of(this);

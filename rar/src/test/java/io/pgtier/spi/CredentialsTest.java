@@ -135,6 +135,68 @@ class CredentialsTest {
         }
     }
 
+    @Test
+    @DisplayName("a pool re-created with a new password, as Payara does on a property change: the old factory, which beans still hold,"
+            + " signs on with the new one; a factory with the same settings (a ping) replaces nothing")
+    void oldFactoryFollowsTheRecreatedPool() throws Exception {
+        server.execute("CREATE ROLE app5 LOGIN PASSWORD 'old-pw-5'");
+        PgTierResourceAdapter adapter = new PgTierResourceAdapter();
+        try (TestPool before = TestPool.start(adapter, pool("recreated", "app5", "old-pw-5"));
+             TestPool twin = TestPool.start(adapter, pool("recreated", "app5", "old-pw-5"))) {
+            assertThat(twin.factory.runtime()).as("a same-settings factory works through the first pool").isSameAs(before.factory.runtime());
+            PoolRuntime old = before.factory.runtime();
+
+            server.execute("ALTER ROLE app5 PASSWORD 'new-pw-5'");
+            try (TestPool after = TestPool.start(adapter, pool("recreated", "app5", "new-pw-5"))) {
+                assertThat(before.factory.runtime()).as("the old factory's pool").isSameAs(after.factory.runtime()).isNotSameAs(old);
+                assertThat(before.factory).as("equal to its successor: Payara compares them on every allocation").isEqualTo(after.factory);
+                try (Connection c = before.connection()) {
+                    assertThat(c.isValid(5)).as("a new connection through the old factory, with the new password").isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("the container destroys a connection whose local transaction is under way (Payara re-creating the pool):"
+            + " the session finishes that transaction, commits, then closes, and the container hears nothing more of it")
+    void destroyedDuringALocalTransaction() throws Exception {
+        server.execute("CREATE TABLE IF NOT EXISTS detached(n int)");
+        try (TestPool pool = TestPool.start(pool("detaching", PgServer.USER, PgHarness.PASSWORD))) {
+            jakarta.resource.spi.ManagedConnection mc = pool.factory.createManagedConnection(null, null);
+            java.util.List<jakarta.resource.spi.ConnectionEvent> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            mc.addConnectionEventListener(new jakarta.resource.spi.ConnectionEventListener() {
+                public void connectionClosed(jakarta.resource.spi.ConnectionEvent event) { heard.add(event); }
+                public void localTransactionStarted(jakarta.resource.spi.ConnectionEvent event) { }
+                public void localTransactionCommitted(jakarta.resource.spi.ConnectionEvent event) { }
+                public void localTransactionRolledback(jakarta.resource.spi.ConnectionEvent event) { }
+                public void connectionErrorOccurred(jakarta.resource.spi.ConnectionEvent event) { heard.add(event); }
+            });
+            jakarta.resource.spi.LocalTransaction tx = mc.getLocalTransaction();
+            Connection c = (Connection) mc.getConnection(null, null);
+            tx.begin();
+            c.createStatement().execute("INSERT INTO detached VALUES (1)");
+
+            mc.destroy();
+            c.createStatement().execute("INSERT INTO detached VALUES (2)");
+            c.close();
+            assertThat(TestPool.sessionsOn(server, "detaching")).as("the session, until its transaction ends").isEqualTo(1);
+            tx.commit();
+
+            assertThat(count("SELECT count(*) FROM detached")).as("both rows, committed").isEqualTo(2);
+            assertThat(TestPool.sessionsOn(server, "detaching")).as("the session after the commit").isZero();
+            assertThat(heard).as("events the container heard after destroy").isEmpty();
+            mc.destroy(); // a second destroy changes nothing
+        }
+    }
+
+    private long count(String sql) throws SQLException {
+        try (Connection c = server.connect(); Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private PgTierManagedConnectionFactory pool(String name, String user, String password) {
         PgTierManagedConnectionFactory f = TestPool.factory(name, "READ_WRITE", server.jdbcUrl(), null, null);
         f.setUser(user);
