@@ -115,7 +115,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
 
     @Override
     Connection delegate() throws SQLException {
-        return open().logical();
+        return open().physical().logical();
     }
 
     @Override
@@ -153,7 +153,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
         // Watched like a statement, and 08007 when the connection breaks with the commit under way.
         current.fitness().executionStarted();
         try {
-            current.logical().commit();
+            current.physical().logical().commit();
         } catch (SQLException e) {
             current.onError(e);
             throw PgLocalTransaction.outcomeOf(current, "commit()", e);
@@ -182,7 +182,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
     void touch(int what) throws SQLException {
         PgTierManagedConnection current = open();
         try {
-            current.reset().touch(what, current.session());
+            current.reset().touch(what, current.physical().session());
         } catch (SQLException e) {
             throw onError(e);
         }

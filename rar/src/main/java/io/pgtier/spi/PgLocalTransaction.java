@@ -34,10 +34,10 @@ final class PgLocalTransaction implements LocalTransaction {
         if (active) {
             throw new LocalTransactionException(Messages.nestedLocalTransaction(pool));
         }
-        Connection c = owner.logical();
+        Connection c = owner.physical().logical();
         try {
             owner.pool().transactions().requireTransactionRegistry();
-            if (!owner.session().getAutoCommit()) {
+            if (!owner.physical().session().getAutoCommit()) {
                 throw new LocalTransactionException(Messages.applicationTransactionOpen(pool));
             }
             c.setAutoCommit(false);
@@ -61,7 +61,7 @@ final class PgLocalTransaction implements LocalTransaction {
         if (!active) {
             throw new LocalTransactionException(Messages.noLocalTransaction(owner.pool().name(), action));
         }
-        Connection c = owner.logical();
+        Connection c = owner.physical().logical();
         try {
             owner.fitness().executionStarted();
             try {

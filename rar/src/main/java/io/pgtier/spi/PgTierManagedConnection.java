@@ -16,7 +16,6 @@ import java.sql.SQLException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.security.auth.Subject;
@@ -53,14 +52,13 @@ final class PgTierManagedConnection implements ManagedConnection {
     private final Tier tier;
     private final SessionFitness fitness;
     private final long openedAtMillis;
-    private final String server;
     private final Credentials credentials;
+    private final String server;
     private final Set<ConnectionHandle> handles = ConcurrentHashMap.newKeySet();
     private final ConnectionEvents events = new ConnectionEvents(this);
     private final PgLocalTransaction localTransaction;
     private final SessionReset reset = new SessionReset();
     private final TransactionCleanup transactionCleanup = new TransactionCleanup(this);
-    private final AtomicReference<Lifecycle> life = Lifecycle.start();
     private final PoolPresence presence = new PoolPresence();
     private final SessionEnd end;
     private final PgXAResource.Holder xa = new PgXAResource.Holder(this);
@@ -79,17 +77,9 @@ final class PgTierManagedConnection implements ManagedConnection {
         this.end = new SessionEnd(physical, fitness, tier);
     }
 
-    Connection logical() {
-        return physical.logical();
-    }
-
-    javax.sql.XAConnection physicalXa() {
-        return physical.xa();
-    }
-
-    /** The session behind {@link #logical()}, for cheap state reads only (see {@link PgPhysical}). */
-    Connection session() {
-        return physical.session();
+    /** The session: its logical connection, the driver's own for cheap state reads ({@link PgPhysical}), and the XA connection. */
+    PgPhysical physical() {
+        return physical;
     }
 
     Tier tier() {
@@ -133,8 +123,6 @@ final class PgTierManagedConnection implements ManagedConnection {
         return "tier " + tier.id().label() + " of pool " + pool.name();
     }
 
-    // ---- handles
-
     @Override
     public Object getConnection(Subject subject, ConnectionRequestInfo info) throws ResourceException {
         presence.taken();
@@ -154,7 +142,7 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     /** For {@link TransactionCleanup}: the transaction ended and no handle was left; retire now if due. */
     void retireIfDue() {
-        if (handles.isEmpty() && !isUsable() && life.get() == Lifecycle.OPEN) {
+        if (handles.isEmpty() && !isUsable() && events.open()) {
             retire(null);
         }
     }
@@ -181,9 +169,8 @@ final class PgTierManagedConnection implements ManagedConnection {
     /** Returns this connection to the container as an error, which ends it, with why; once. */
     private void retire(Object handle) {
         String why = Messages.retired(pool.name(), tier.id().label(), retireReason());
-        if (Lifecycle.markBroken(life)) {
+        if (events.errorOnce(handle, new SQLException(why, "08003"))) {
             LOG.fine(why);
-            events.error(handle, new SQLException(why, "08003"));
         }
     }
 
@@ -192,13 +179,12 @@ final class PgTierManagedConnection implements ManagedConnection {
      * thread): the session is ended, so the statement fails and no other bean gets the session.
      */
     boolean endWhileExecuting(ConnectionHandle handle) {
-        if (!Lifecycle.markBroken(life)) {
+        if (!events.breakOnce()) {
             return false;
         }
         handles.remove(handle);
         end.closeSocket("whose transaction ended");
-        events.error(handle,
-                new SQLException(Messages.endedWhileExecuting(pool.name(), tier.id().label()), "08003"));
+        events.error(handle, new SQLException(Messages.endedWhileExecuting(pool.name(), tier.id().label()), "08003"));
         return true;
     }
 
@@ -237,7 +223,7 @@ final class PgTierManagedConnection implements ManagedConnection {
      */
     void handleClosed(ConnectionHandle handle, boolean transactionOver) {
         handles.remove(handle);
-        if (life.get() != Lifecycle.OPEN) {
+        if (!events.open()) {
             return; // the error event was fired: the container destroys this connection, never reuses it
         }
         if (handles.isEmpty() && !isUsable()) {
@@ -262,15 +248,13 @@ final class PgTierManagedConnection implements ManagedConnection {
         return localTransaction.isActive() || xa.branchActive();
     }
 
-    // ---- errors
-
     /** The one place an error is judged; fires the error event on the calling thread when fatal. */
     void onError(SQLException e) {
-        if (life.get() == Lifecycle.DETACHED && pool.isFatal(e)) {
+        if (events.state() == Lifecycle.DETACHED && pool.isFatal(e)) {
             pool.transactions().markRollbackOnly(tier.id().label()); // the container hears no event of it any more
             return;
         }
-        if (life.get() != Lifecycle.OPEN || !pool.isFatal(e) || !Lifecycle.markBroken(life)) {
+        if (!events.open() || !pool.isFatal(e) || !events.breakOnce()) {
             return;
         }
         pool.onFatal(tier, e);
@@ -300,10 +284,8 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     private String retireReason() {
-        return fitness.retireReason(life.get() != Lifecycle.OPEN, physical.session());
+        return fitness.retireReason(!events.open(), physical.session());
     }
-
-    // ---- lifecycle
 
     /**
      * Back to the pool: handles are invalidated and the session is put back as it was handed out
@@ -312,7 +294,7 @@ final class PgTierManagedConnection implements ManagedConnection {
      */
     @Override
     public void cleanup() throws ResourceException {
-        if (fitness.executingSince() != 0 && Lifecycle.markBroken(life)) {
+        if (fitness.executingSince() != 0 && events.breakOnce()) {
             // Returned while a statement of it still runs (another thread of the bean): never reused.
             // The socket goes before the statements: closing one that runs on a hung server would wait.
             end.closeSocket("returned while a statement ran");
@@ -320,7 +302,7 @@ final class PgTierManagedConnection implements ManagedConnection {
             throw new ResourceException(Messages.endedWhileExecuting(pool.name(), tier.id().label()));
         }
         invalidateHandles();
-        if (life.get() != Lifecycle.OPEN) {
+        if (!events.open()) {
             return;
         }
         try {
@@ -331,41 +313,37 @@ final class PgTierManagedConnection implements ManagedConnection {
             presence.returned();
         } catch (SQLException e) {
             onError(e);
-            if (life.get() == Lifecycle.OPEN) {
+            if (events.open()) {
                 throw new ResourceException(Messages.firstLine(e.getMessage()), e);
             }
         }
     }
 
     /**
-     * Ends the session, unless the container destroys it while its local transaction is under way:
-     * Payara does that to every connection of a pool it re-creates because a property changed (a
-     * rotated password), and the bean's work would be lost. Then the session serves that transaction
-     * to its end and closes after its commit or rollback ({@link #localTransactionEnded()}); the
-     * container, which has let it go, hears nothing more of it.
+     * Ends the session, unless the container destroys it while its local transaction is under way,
+     * as Payara does to every connection of a pool it re-creates because a property changed: the
+     * session then finishes that transaction and ends after its commit or rollback
+     * ({@link #localTransactionEnded()}); the container, which let it go, hears nothing more.
      */
     @Override
     public void destroy() {
-        if (localTransaction.isActive() && Lifecycle.markDetached(life)) {
-            events.clear();
+        if (localTransaction.isActive() && events.detach()) {
             LOG.info(Messages.detached(pool.name(), tier.id().label()));
-            if (!localTransaction.isActive()) {
-                localTransactionEnded(); // it ended meanwhile
+            if (localTransaction.isActive()) {
+                return;
             }
-            return;
         }
-        if (!Lifecycle.markDestroyed(life)) {
-            return;
-        }
-        // The session first: closing a statement that still runs on a hung server would wait for it.
-        end.close();
-        invalidateHandles();
-        pool.forget(this);
+        endNow(false);
     }
 
     /** The container's local transaction ended: a connection the container let go during it ends now. */
     void localTransactionEnded() {
-        if (life.get() == Lifecycle.DETACHED && Lifecycle.markDestroyed(life)) {
+        endNow(true);
+    }
+
+    private void endNow(boolean detachedOnly) {
+        if (events.destroyOnce(detachedOnly)) {
+            // The session first: closing a statement that still runs on a hung server would wait for it.
             end.close();
             invalidateHandles();
             pool.forget(this);
@@ -378,8 +356,6 @@ final class PgTierManagedConnection implements ManagedConnection {
         }
         handles.clear();
     }
-
-    // ---- transactions
 
     @Override
     public XAResource getXAResource() throws ResourceException {
@@ -418,6 +394,6 @@ final class PgTierManagedConnection implements ManagedConnection {
 
     @Override
     public String toString() {
-        return "PgTierManagedConnection[" + describe() + ", handles=" + handles.size() + ", " + life.get() + "]";
+        return "PgTierManagedConnection[" + describe() + ", handles=" + handles.size() + ", " + events.state() + "]";
     }
 }

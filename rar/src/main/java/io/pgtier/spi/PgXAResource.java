@@ -59,7 +59,7 @@ final class PgXAResource implements XAResource {
             synchronized (this) {
                 if (resource == null) {
                     try {
-                        resource = new PgXAResource(owner, owner.physicalXa().getXAResource());
+                        resource = new PgXAResource(owner, owner.physical().xa().getXAResource());
                     } catch (SQLException e) {
                         owner.onError(e);
                         throw new jakarta.resource.ResourceException(Messages.firstLine(e.getMessage()), e);

@@ -70,34 +70,12 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         this.transactions = new PoolTransactions(settings.poolName(), adapter::transactions);
         this.meters = new PoolMeters(this, settings.endpoints().keySet());
         adapter.onTierDown(this);
-        succeed();
+        PoolSuccession.register(this);
     }
 
-    /**
-     * Registers this pool as its name's pool in the adapter when its settings differ from the
-     * registered one's. Payara re-creates a pool whose properties change (a rotated password) with a
-     * new factory, but beans keep the connection factory of the old one, whose new connections would
-     * then use the old settings until the application is redeployed; and Payara makes more factories
-     * with the same settings (to compare them, to ping, for recovery). So every factory of a name
-     * works through the one registered pool ({@link #newest()}): the first one made with the newest
-     * settings. A pool's name is its identity within an adapter (JMX names, metrics tags and the
-     * status key on it too).
-     */
-    private void succeed() {
-        adapter.newestPools().compute(name(), (name, previous) -> {
-            if (previous instanceof PoolRuntime registered && registered.settings.equals(settings)) {
-                return registered;
-            }
-            if (previous != null) {
-                LOG.info(Messages.poolSucceeded(name));
-            }
-            return this;
-        });
-    }
-
-    /** The pool that serves this pool's name now ({@link #succeed()}): this one, a twin with the same settings, or its successor. */
+    /** The pool that serves this pool's name now: this one, a twin with the same settings, or its successor ({@link PoolSuccession}). */
     PoolRuntime newest() {
-        return adapter.newestPools().get(name()) instanceof PoolRuntime registered ? registered : this;
+        return PoolSuccession.newest(this);
     }
 
     /**

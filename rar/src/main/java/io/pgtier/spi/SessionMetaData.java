@@ -10,7 +10,7 @@ record SessionMetaData(String product, String version, int maxConnections, Strin
 
     static SessionMetaData of(PgTierManagedConnection connection) throws jakarta.resource.ResourceException {
         try {
-            DatabaseMetaData meta = connection.logical().getMetaData();
+            DatabaseMetaData meta = connection.physical().logical().getMetaData();
             return new SessionMetaData(meta.getDatabaseProductName(), meta.getDatabaseProductVersion(),
                     connection.tier().endpoint().maxConnections(), meta.getUserName());
         } catch (SQLException e) {

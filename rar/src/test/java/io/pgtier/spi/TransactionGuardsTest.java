@@ -93,7 +93,7 @@ class TransactionGuardsTest {
             assertThat(((PgTierManagedConnection) first).isUsable()).isTrue();
             try (Statement after = handle.createStatement(); ResultSet rs = after.executeQuery("SELECT pg_backend_pid()")) {
                 rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(((PgTierManagedConnection) second).session()
+                assertThat(rs.getInt(1)).isEqualTo(((PgTierManagedConnection) second).physical().session()
                         .unwrap(PGConnection.class).getBackendPID());
             }
         } finally {

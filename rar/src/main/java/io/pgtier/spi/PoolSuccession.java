@@ -1,0 +1,38 @@
+package io.pgtier.spi;
+
+import java.util.logging.Logger;
+
+/**
+ * Which pool serves a pool name of an adapter when Payara has made several. Payara re-creates a
+ * pool whose properties change (a rotated password) with a new factory, but beans keep the
+ * connection factory of the old one, whose new connections would then use the old settings until
+ * the application is redeployed; and Payara makes more factories with the same settings (to
+ * compare them, to ping, for recovery). So every factory of a name works through one registered
+ * pool: the first one made with the newest settings. A pool's name is its identity within an
+ * adapter (JMX names, metrics tags and the status key on it too).
+ */
+final class PoolSuccession {
+
+    private static final Logger LOG = Logger.getLogger(PoolSuccession.class.getName());
+
+    private PoolSuccession() {
+    }
+
+    /** A new pool: registered for its name unless the registered one has the same settings. */
+    static void register(PoolRuntime pool) {
+        pool.adapter().newestPools().compute(pool.name(), (name, previous) -> {
+            if (previous instanceof PoolRuntime registered && registered.settings().equals(pool.settings())) {
+                return registered;
+            }
+            if (previous != null) {
+                LOG.info(Messages.poolSucceeded(name));
+            }
+            return pool;
+        });
+    }
+
+    /** The registered pool of {@code pool}'s name: one map read, on every allocation. */
+    static PoolRuntime newest(PoolRuntime pool) {
+        return pool.adapter().newestPools().get(pool.name()) instanceof PoolRuntime registered ? registered : pool;
+    }
+}
