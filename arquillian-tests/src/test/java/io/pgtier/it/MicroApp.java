@@ -197,6 +197,34 @@ final class MicroApp {
         }
     }
 
+    /**
+     * Micro's log so far, every file of it: {@code --logToFile server.log} (arquillian.xml) writes
+     * {@code server.log.0} and on in {@code target/micro}, as Java's file handler does.
+     */
+    static String microLog() throws IOException {
+        Path work = Path.of(required("pgtier.work"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !logFiles(work).isEmpty());
+        StringBuilder all = new StringBuilder();
+        for (Path file : logFiles(work)) {
+            all.append(Files.readString(file));
+        }
+        return all.toString();
+    }
+
+    /** Deletes Micro's log files of earlier test classes, before this class's Micro starts. */
+    static void deleteMicroLog() throws IOException {
+        Path work = Files.createDirectories(Path.of(required("pgtier.work")));
+        for (Path old : logFiles(work)) {
+            Files.delete(old);
+        }
+    }
+
+    private static List<Path> logFiles(Path work) throws IOException {
+        try (var files = Files.list(work)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("server.log")).sorted().toList();
+        }
+    }
+
     private static URI resolve(URL base, String path) {
         String root = base.toString().endsWith("/") ? base.toString() : base + "/";
         return URI.create(path.startsWith("/") ? base.getProtocol() + "://" + base.getHost() + ":" + base.getPort() + path

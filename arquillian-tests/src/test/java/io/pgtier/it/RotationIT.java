@@ -59,7 +59,8 @@ class RotationIT {
     private URL app;
 
     @Deployment(testable = false)
-    static WebArchive deployment() {
+    static WebArchive deployment() throws IOException {
+        MicroApp.deleteMicroLog();
         harness = PgHarness.create();
         primary = harness.startPrimary("rotation");
         primary.execute("CREATE ROLE rotor LOGIN SUPERUSER PASSWORD 'rotor-pw-1'");
@@ -127,6 +128,17 @@ class RotationIT {
         }
         assertThat(failedLogins()).as("failed logins as rotor over two more monitor rounds").isEqualTo(failed);
         assertThat(failed - failedBefore).as("failed logins as rotor caused by the rotation").isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    @Order(3)
+    @DisplayName("neither password of the rotation appears in Micro's log (asadmin's output and PGT-230/231 included), /api/status, /health or /metrics")
+    void noPasswordShown() throws IOException {
+        String log = MicroApp.microLog();
+        assertThat(log).as("the log holds the rotation").contains("PGT-230").contains("PGT-231");
+        for (String output : List.of(log, get(app, "api/status").body(), get(app, "/health").body(), get(app, "/metrics").body())) {
+            assertThat(output).doesNotContain("rotor-pw-1").doesNotContain("rotor-pw-2");
+        }
     }
 
     private void asadmin(String commandLine) {

@@ -59,9 +59,7 @@ class SecretsIT {
         primaryRoute = harness.proxy("secrets-primary-route", server);
         FaultProxy backupRoute = harness.proxy("secrets-backup-route", server);
         Files.createDirectories(WORK);
-        for (Path old : logFiles()) {
-            Files.delete(old);
-        }
+        MicroApp.deleteMicroLog();
         Path wrong = Files.writeString(WORK.resolve("wrong.aliaspassword"), "AS_ADMIN_ALIASPASSWORD=" + WRONG + "\n");
         Path bad = Files.writeString(WORK.resolve("badcfg.aliaspassword"), "AS_ADMIN_ALIASPASSWORD=" + BAD_CONFIG + "\n");
         Path operator = Files.writeString(WORK.resolve("secrets-operator.password"), "AS_ADMIN_USERPASSWORD=" + OPERATOR + "\n");
@@ -131,7 +129,7 @@ class SecretsIT {
         for (String pool : List.of("pgtier-rw", "pgtier-ro", "pgtier-wrongpw")) {
             outputs.put("JMX " + pool, get(app, "api/jmx/" + pool + "/tiers").body());
         }
-        String log = awaitLog();
+        String log = MicroApp.microLog();
         outputs.put("server log", log);
 
         assertThat(log).as("the log holds what happened").contains("PGT-301").contains("pgtier-wrongpw");
@@ -147,22 +145,6 @@ class SecretsIT {
         System.out.println("SecretsIT scanned " + outputs.size() + " outputs, " + outputs.values().stream()
                 .mapToInt(String::length).sum() + " characters, for " + SECRETS.size() + " passwords: " + found.size() + " found");
         assertThat(found).as("passwords found").isEmpty();
-    }
-
-    /** Micro's log: {@code --logToFile server.log} writes {@code server.log.0} and on, as Java's file handler does. */
-    private static List<Path> logFiles() throws IOException {
-        try (var files = Files.list(WORK)) {
-            return files.filter(f -> f.getFileName().toString().startsWith("server.log")).sorted().toList();
-        }
-    }
-
-    private static String awaitLog() throws IOException {
-        await().atMost(Duration.ofSeconds(30)).until(() -> !logFiles().isEmpty());
-        StringBuilder all = new StringBuilder();
-        for (Path file : logFiles()) {
-            all.append(Files.readString(file));
-        }
-        return all.toString();
     }
 
     private static int occurrences(String text, String secret) {

@@ -82,6 +82,10 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
      * Registers this pool's JMX bean, once: when the container asks for the pool's connection
      * factory, so that a factory Payara makes only to test a pool (a ping) does not take the name.
      */
+    boolean exposed() {
+        return exposed.get();
+    }
+
     void exposeOnce() {
         if (!exposed.getAndSet(true)) {
             adapter.atStop(PoolJmx.register(this));

@@ -18,17 +18,26 @@ final class PoolSuccession {
     private PoolSuccession() {
     }
 
-    /** A new pool: registered for its name unless the registered one has the same settings. */
+    /**
+     * A new pool: registered for its name unless the registered one has the same settings. A
+     * successor of a pool whose JMX bean is registered takes the bean's name over at once: the
+     * container may never ask the new factory for a connection factory while beans hold the old.
+     */
     static void register(PoolRuntime pool) {
+        PoolRuntime[] succeeded = new PoolRuntime[1];
         pool.adapter().newestPools().compute(pool.name(), (name, previous) -> {
             if (previous instanceof PoolRuntime registered && registered.settings().equals(pool.settings())) {
                 return registered;
             }
-            if (previous != null) {
-                LOG.info(Messages.poolSucceeded(name));
-            }
+            succeeded[0] = previous instanceof PoolRuntime registered ? registered : null;
             return pool;
         });
+        if (succeeded[0] != null) {
+            LOG.info(Messages.poolSucceeded(pool.name()));
+            if (succeeded[0].exposed()) {
+                pool.exposeOnce();
+            }
+        }
     }
 
     /** The registered pool of {@code pool}'s name: one map read, on every allocation. */
