@@ -180,6 +180,8 @@ class PayaraServerIT {
     @Order(6)
     @DisplayName("a property changed with asadmin set, then through REST, takes effect without a restart: new lookups and injected beans at once")
     void propertyChangeTakesEffect() throws SQLException {
+        // The operator moves the pool to another server, which holds the application's schema (no redeploy creates it).
+        other.execute("CREATE TABLE IF NOT EXISTS notes(id bigserial PRIMARY KEY, text text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())");
         domain.asadmin("set", "resources.connector-connection-pool.pgtier-rw.property.primaryUrl=" + other.jdbcUrl()).orFail("set");
 
         // Payara re-creates the pool with a new factory: a fresh JNDI lookup gets it at once, and the factory a
