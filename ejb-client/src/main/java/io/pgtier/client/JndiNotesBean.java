@@ -6,7 +6,6 @@ import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
-import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -68,7 +67,7 @@ public class JndiNotesBean {
     private static Connection getconn() throws SQLException {
         DataSource ds;
         try {
-            ds = (DataSource) new InitialContext().lookup(RESOURCE);
+            ds = Resources.lookup(RESOURCE);
         } catch (NamingException e) {
             // A missing resource is a deployment mistake, not a database error: a system exception.
             throw new IllegalStateException("no connector resource named " + RESOURCE

@@ -30,11 +30,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class PoolRuntime implements io.pgtier.ra.TierDownListener {
 
-    /**
-     * How long a caller still looks for a returning tier once the outage is older than the window:
-     * long enough for one trial (trials are 20 ms apart), short enough to be "failing fast".
-     */
-    private static final long FAIL_FAST_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(PoolRuntime.class.getName());
 
     private final Settings settings;
@@ -48,10 +43,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
     private final PoolMeters meters;
     private final java.util.Set<PgTierManagedConnection> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> rejectionsReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** When the current outage began ({@link System#nanoTime()}, odd), 0 while a tier serves. */
-    private volatile long outageSince;
-    /** When a walk last failed in the current outage; guarded by {@code this}. */
-    private long outageLastFailure;
+    private final RideThrough rideThrough;
 
     PoolRuntime(Settings settings, PgTierResourceAdapter adapter) {
         this.settings = settings;
@@ -69,6 +61,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         this.connector = PgConnector.forEndpoints(settings.endpoints(), settings.options());
         this.transactions = new PoolTransactions(settings.poolName(), adapter::transactions);
         this.meters = new PoolMeters(this, settings.endpoints().keySet());
+        this.rideThrough = new RideThrough(settings.rideThroughMillis(), System::nanoTime);
         adapter.onTierDown(this);
         PoolSuccession.register(this);
     }
@@ -277,7 +270,8 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
      * polling is cheap, and a tier's return is used within 50 ms) until the outage is
      * {@code rideThroughMillis} old, so a brief fault passes unseen; the outage starts at the first
      * failed walk, so once the pool has been without a tier for longer, callers fail within 50 ms
-     * (time for one trial of a tier that may be back) until a tier returns. A full cap or a spent
+     * (time for one trial of a tier that may be back), or within 500 ms while another caller's
+     * trial is under way, until a tier returns ({@link RideThrough}). A full cap or a spent
      * attempt budget is not an outage: the caller waits up to the window from its own start. Waiting
      * cannot help when every tier refused this pool's configuration (a wrong password) or is
      * drained: that fails at once. With {@code rideThroughMillis = 0}, a walk that
@@ -293,9 +287,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         while (true) {
             try {
                 Acquired<PgPhysical> acquired = walk.acquire(settings.purpose(), signOn, settings.poolName());
-                if (outageSince != 0) {
-                    outageSince = 0;
-                }
+                rideThrough.served();
                 meters.of(acquired.tier()).created(System.nanoTime() - start);
                 operations.served(acquired.tier());
                 return acquired;
@@ -316,7 +308,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
                 long now = System.nanoTime();
                 long deadline = settings.rideThroughMillis() == 0
                         ? (legacyRetry ? start + TimeUnit.MILLISECONDS.toNanos(settings.connectRetryBudgetMillis()) : now)
-                        : Math.max(rideThroughDeadline(start, busyOnly), start + FAIL_FAST_NANOS);
+                        : rideThrough.deadline(start, busyOnly, tiers.stream().anyMatch(Tier::trialUnderWay));
                 if (!mayPass || now + TimeUnit.MILLISECONDS.toNanos(backoffMillis) - deadline > 0) {
                     throw report(e, lastFailures, TimeUnit.NANOSECONDS.toMillis(now - start));
                 }
@@ -328,26 +320,6 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
                 }
                 backoffMillis = Math.min(backoffMillis * 2, 50);
             }
-        }
-    }
-
-    /**
-     * Until when a caller that started at {@code start} waits for a tier; see {@link #acquire}. An
-     * outage is current while walks keep failing: one that saw no failed walk for a window's length
-     * is over, even if no new connection was needed to show it (the pool served from its idle ones).
-     */
-    private long rideThroughDeadline(long start, boolean busyOnly) {
-        long window = TimeUnit.MILLISECONDS.toNanos(settings.rideThroughMillis());
-        if (busyOnly) {
-            return start + window;
-        }
-        synchronized (this) {
-            long now = System.nanoTime();
-            if (outageSince == 0 || now - outageLastFailure > window) {
-                outageSince = start | 1;
-            }
-            outageLastFailure = now;
-            return outageSince + window;
         }
     }
 

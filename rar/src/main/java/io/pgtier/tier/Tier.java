@@ -278,6 +278,11 @@ public final class Tier {
         trialInFlight.set(false);
     }
 
+    /** Whether a caller's trial connection to this tier is under way now: waiting for its outcome can help. */
+    public boolean trialUnderWay() {
+        return trialInFlight.get();
+    }
+
     /** This thread starts opening a session here; {@link #connectEnded()} when it returns. */
     public void connectStarted() {
         connecting.put(Thread.currentThread(), nanoClock.getAsLong() | 1);

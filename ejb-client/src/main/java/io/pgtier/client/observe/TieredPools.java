@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
 
@@ -63,7 +62,7 @@ public class TieredPools {
             ds = found.get(jndiName);
             if (ds == null) {
                 try {
-                    ds = (DataSource) new InitialContext().lookup(jndiName);
+                    ds = io.pgtier.client.Resources.lookup(jndiName);
                 } catch (NamingException e) {
                     throw new SQLException("pgtier resource " + jndiName + " is not bound: " + e.getMessage(), e);
                 }
@@ -84,7 +83,7 @@ public class TieredPools {
         }
         return optional.computeIfAbsent(jndiName, name -> {
             try {
-                return Optional.of((DataSource) new InitialContext().lookup(name));
+                return Optional.of(io.pgtier.client.Resources.lookup(name));
             } catch (NamingException | ClassCastException e) {
                 return Optional.empty();
             }
