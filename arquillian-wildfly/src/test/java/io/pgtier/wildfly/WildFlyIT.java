@@ -17,10 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -159,7 +155,7 @@ class WildFlyIT {
     @Test
     @Order(3)
     @DisplayName("CMT: commits on success, rolls back on a system exception and on setRollbackOnly (rows counted on the server)")
-    void containerManagedTransactions() throws SQLException {
+    void containerManagedTransactions() {
         assertThat(post(APP.resolve("api/examples/notes?text=wf-commit")).statusCode()).isEqualTo(201);
         assertThat(post(APP.resolve("api/examples/notes/fail?text=wf-system-exception")).statusCode()).isEqualTo(500);
         assertThat(post(APP.resolve("api/examples/notes/rollback-only?text=wf-rollback-only")).statusCode()).isEqualTo(200);
@@ -290,23 +286,16 @@ class WildFlyIT {
         return output;
     }
 
-    private static long count(PgServer server, String text) throws SQLException {
-        return longQuery(server, "SELECT count(*) FROM notes WHERE text = '" + text + "'");
+    private static long count(PgServer server, String text) {
+        return server.queryLong("SELECT count(*) FROM notes WHERE text = '" + text + "'");
     }
 
-    private static long sleeping(PgServer server) throws SQLException {
-        return longQuery(server, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'");
+    private static long sleeping(PgServer server) {
+        return server.queryLong("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'");
     }
 
-    private static long pgtierSessions(PgServer server) throws SQLException {
-        return longQuery(server, "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgtier-%'");
-    }
-
-    private static long longQuery(PgServer server, String sql) throws SQLException {
-        try (Connection c = server.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    private static long pgtierSessions(PgServer server) {
+        return server.queryLong("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgtier-%'");
     }
 
     private static boolean listening(int port) {

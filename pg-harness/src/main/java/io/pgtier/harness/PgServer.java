@@ -108,6 +108,16 @@ public final class PgServer {
         return new Driver().connect(jdbcUrl(), p);
     }
 
+    /** The first column of the first row of {@code sql}, run on a fresh connection (for checking tests). */
+    public long queryLong(String sql) {
+        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(name + ": " + sql + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Runs one statement on a fresh connection (a convenience for setting up and checking tests). */
     public void execute(String sql) {
         try (Connection c = connect(); Statement s = c.createStatement()) {
