@@ -8,7 +8,7 @@ import io.pgtier.harness.FaultProxy;
 import io.pgtier.harness.PgHarness;
 import io.pgtier.harness.PgServer;
 import io.pgtier.harness.Replication;
-import io.pgtier.it.metrics.HoldEndpoint;
+import io.pgtier.support.HoldEndpoint;
 import java.net.URL;
 import java.net.http.HttpResponse;
 import java.time.Duration;

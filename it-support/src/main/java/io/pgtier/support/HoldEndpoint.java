@@ -1,4 +1,4 @@
-package io.pgtier.wildfly;
+package io.pgtier.support;
 
 import jakarta.annotation.Resource;
 import jakarta.ejb.Stateless;
@@ -11,9 +11,10 @@ import java.sql.Statement;
 import javax.sql.DataSource;
 
 /**
- * Test-only, added to the application WAR by WildFlyIT: a container-managed transaction that runs
- * one long statement on the READ_WRITE pool ({@code pg_sleep}), so the test can hang the route
- * under it and see the bean's call end.
+ * Test-only, added to the application WAR by the container tests (MetricsIT, PortableContract): a
+ * container-managed transaction that holds one connection of the READ_WRITE pool for a while
+ * ({@code pg_sleep} on the server), so a test can see a connection in use, fill the container's
+ * pool, and hang a statement when the route stalls.
  */
 @Path("hold")
 @Stateless
