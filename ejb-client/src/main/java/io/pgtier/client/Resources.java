@@ -20,12 +20,17 @@ public final class Resources {
         try {
             return (DataSource) context.lookup(name);
         } catch (NamingException global) {
+            if (name.startsWith("java:")) {
+                throw global;
+            }
             try {
                 return (DataSource) context.lookup("java:comp/env/" + name);
             } catch (NamingException local) {
                 global.addSuppressed(local);
                 throw global;
             }
+        } finally {
+            context.close();
         }
     }
 }

@@ -111,7 +111,9 @@ public final class PgServer {
     /** The first column of the first row of {@code sql}, run on a fresh connection (for checking tests). */
     public long queryLong(String sql) {
         try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
+            if (!rs.next()) {
+                throw new IllegalStateException(name + ": " + sql + ": no row");
+            }
             return rs.getLong(1);
         } catch (SQLException e) {
             throw new IllegalStateException(name + ": " + sql + ": " + e.getMessage(), e);

@@ -80,7 +80,7 @@ final class ConnectionHandle extends DelegatingConnection implements TieredConne
             throw new ResourceException(Messages.handleClosed());
         }
         if (from != null) {
-            if (from.pool() != to.pool()) {
+            if (from.pool().newest() != to.pool().newest()) { // a pool Payara re-created is the same pool
                 throw new ResourceException(Messages.foreignHandle(this));
             }
             if (from.holdsUncommittedWork()) {

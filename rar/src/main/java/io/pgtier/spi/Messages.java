@@ -157,6 +157,11 @@ final class Messages {
                 + " was under way (the pool is being re-created): the session finishes that transaction, then closes";
     }
 
+    static String duplicatePoolName(String pool) {
+        return "PGT-232 pgtier[" + pool + "] two pools of this adapter are named " + pool + " with different purposes:"
+                + " give each pool its own poolName (JMX names, metrics tags and the status key on it)";
+    }
+
     static String firstLine(String text) {
         if (text == null) {
             return "";

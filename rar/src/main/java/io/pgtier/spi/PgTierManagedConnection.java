@@ -251,6 +251,7 @@ final class PgTierManagedConnection implements ManagedConnection {
     /** The one place an error is judged; fires the error event on the calling thread when fatal. */
     void onError(SQLException e) {
         if (events.state() == Lifecycle.DETACHED && pool.isFatal(e)) {
+            pool.onFatal(tier, e);
             pool.transactions().markRollbackOnly(tier.id().label()); // the container hears no event of it any more
             return;
         }
@@ -336,8 +337,12 @@ final class PgTierManagedConnection implements ManagedConnection {
         endNow(false);
     }
 
-    /** The container's local transaction ended: a connection the container let go during it ends now. */
+    /** The container's local transaction ended, or the adapter stops: a connection the container let go ends now. */
     void localTransactionEnded() {
+        endNow(true);
+    }
+
+    void endIfDetached() {
         endNow(true);
     }
 

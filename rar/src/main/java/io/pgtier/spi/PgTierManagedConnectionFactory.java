@@ -191,7 +191,8 @@ public class PgTierManagedConnectionFactory
 
     @ConfigProperty(type = Integer.class, defaultValue = "5000",
             description = "While no tier can serve, getConnection waits up to this many milliseconds for one to return"
-                    + " (0-600000). Once the outage is older, callers fail at once until a tier returns."
+                    + " (0-600000). Once the outage is older, callers fail within 50 ms (500 ms while another caller"
+                    + " tries a tier) until a tier returns."
                     + " 0: no wait (connectRetryBudgetMillis applies).")
     private Integer rideThroughMillis = 5000;
 
@@ -246,7 +247,7 @@ public class PgTierManagedConnectionFactory
                             getPrimaryMaxConnections(), e.getMessage()));
                 }
             }
-            return runtime;
+            return runtime.newest();
         }
     }
 
@@ -330,7 +331,9 @@ public class PgTierManagedConnectionFactory
      * no hand-kept list of the properties can miss one. Payara compares factories on every
      * allocation (and again for container sign-on): once the pool runs, its settings are the ones
      * in use (a later setter cannot change them) and are not built again. A configuration that
-     * does not validate equals only itself.
+     * does not validate equals only itself. A factory whose pool Payara re-created takes its
+     * successor's identity ({@link PoolRuntime#newest()}), so its hash code changes then: no
+     * container keys a map by factories (Payara and IronJacamar key pools by name).
      */
     private Settings identity() {
         PoolRuntime current = runtime;

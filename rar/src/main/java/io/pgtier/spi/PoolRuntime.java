@@ -63,6 +63,8 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         this.meters = new PoolMeters(this, settings.endpoints().keySet());
         this.rideThrough = new RideThrough(settings.rideThroughMillis(), System::nanoTime);
         adapter.onTierDown(this);
+        // A session the container let go while its transaction ran ends with the adapter at the latest.
+        adapter.atStop(() -> live.forEach(PgTierManagedConnection::endIfDetached));
         PoolSuccession.register(this);
     }
 
@@ -71,14 +73,14 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         return PoolSuccession.newest(this);
     }
 
-    /**
-     * Registers this pool's JMX bean, once: when the container asks for the pool's connection
-     * factory, so that a factory Payara makes only to test a pool (a ping) does not take the name.
-     */
     boolean exposed() {
         return exposed.get();
     }
 
+    /**
+     * Registers this pool's JMX bean, once: when the container asks for the pool's connection
+     * factory, so that a factory Payara makes only to test a pool (a ping) does not take the name.
+     */
     void exposeOnce() {
         if (!exposed.getAndSet(true)) {
             adapter.atStop(PoolJmx.register(this));

@@ -56,7 +56,7 @@ final class RideThrough {
                 deadline = outageSince + windowNanos;
             }
         }
-        long floor = start + (trialUnderWay ? Math.min(TRIAL_WAIT_NANOS, windowNanos) : FAIL_FAST_NANOS);
+        long floor = start + (trialUnderWay ? Math.max(FAIL_FAST_NANOS, Math.min(TRIAL_WAIT_NANOS, windowNanos)) : FAIL_FAST_NANOS);
         return deadline - floor > 0 ? deadline : floor;
     }
 }

@@ -158,6 +158,25 @@ class CredentialsTest {
     }
 
     @Test
+    @DisplayName("no succession between different pools: one of the same name with another purpose (PGT-232), or pools left unnamed")
+    void differentPoolsNeverSucceedEachOther() throws Exception {
+        PgTierResourceAdapter adapter = new PgTierResourceAdapter();
+        PgTierManagedConnectionFactory readOnly = pool("same-name", PgServer.USER, PgHarness.PASSWORD);
+        readOnly.setPurpose("READ_ONLY");
+        PgTierManagedConnectionFactory unnamedA = pool("pgtier", PgServer.USER, PgHarness.PASSWORD);
+        PgTierManagedConnectionFactory unnamedB = pool("pgtier", PgServer.USER, PgHarness.PASSWORD);
+        unnamedB.setMaxLifetimeSeconds(600);
+        try (TestPool writes = TestPool.start(adapter, pool("same-name", PgServer.USER, PgHarness.PASSWORD));
+             TestPool reads = TestPool.start(adapter, readOnly);
+             TestPool a = TestPool.start(adapter, unnamedA);
+             TestPool b = TestPool.start(adapter, unnamedB)) {
+            assertThat(writes.factory.runtime().settings().purpose()).hasToString("READ_WRITE");
+            assertThat(reads.factory.runtime().settings().purpose()).hasToString("READ_ONLY");
+            assertThat(a.factory.runtime()).isNotSameAs(b.factory.runtime());
+        }
+    }
+
+    @Test
     @DisplayName("the container destroys a connection whose local transaction is under way (Payara re-creating the pool):"
             + " the session finishes that transaction, commits, then closes, and the container hears nothing more of it")
     void destroyedDuringALocalTransaction() throws Exception {
