@@ -54,6 +54,7 @@ final class PoolSuccession {
 
     /** The registered pool of {@code pool}'s name: one map read, on every allocation. */
     static PoolRuntime newest(PoolRuntime pool) {
-        return pool.adapter().newestPools().get(pool.name()) instanceof PoolRuntime registered ? registered : pool;
+        return pool.adapter().newestPools().get(pool.name()) instanceof PoolRuntime registered
+                && registered.settings().purpose() == pool.settings().purpose() ? registered : pool;
     }
 }
