@@ -78,7 +78,7 @@ final class PgLocalTransaction implements LocalTransaction {
             throw failure(action, e);
         } finally {
             active = false;
-            owner.localTransactionEnded();
+            owner.endIfDetached();
         }
     }
 

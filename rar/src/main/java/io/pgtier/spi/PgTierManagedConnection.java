@@ -324,7 +324,7 @@ final class PgTierManagedConnection implements ManagedConnection {
      * Ends the session, unless the container destroys it while its local transaction is under way,
      * as Payara does to every connection of a pool it re-creates because a property changed: the
      * session then finishes that transaction and ends after its commit or rollback
-     * ({@link #localTransactionEnded()}); the container, which let it go, hears nothing more.
+     * ({@link #endIfDetached()}); the container, which let it go, hears nothing more.
      */
     @Override
     public void destroy() {
@@ -338,10 +338,6 @@ final class PgTierManagedConnection implements ManagedConnection {
     }
 
     /** The container's local transaction ended, or the adapter stops: a connection the container let go ends now. */
-    void localTransactionEnded() {
-        endNow(true);
-    }
-
     void endIfDetached() {
         endNow(true);
     }
