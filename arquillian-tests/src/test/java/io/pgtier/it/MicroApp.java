@@ -198,6 +198,22 @@ final class MicroApp {
     }
 
     /**
+     * Waits until the adapter's monitor has finished {@code rounds} more rounds, as
+     * {@code /api/status}'s {@code lastHealthCheck} shows them (on Payara Micro or Server).
+     */
+    static void awaitMonitorRounds(URL app, int rounds) {
+        for (int round = 0; round < rounds; round++) {
+            String last = lastHealthCheck(app);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !lastHealthCheck(app).equals(last));
+        }
+    }
+
+    private static String lastHealthCheck(URL app) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"lastHealthCheck\":\"([^\"]+)\"").matcher(get(app, "api/status").body());
+        return m.find() ? m.group(1) : "";
+    }
+
+    /**
      * Micro's log so far, every file of it: {@code --logToFile server.log} (arquillian.xml) writes
      * {@code server.log.0} and on in {@code target/micro}, as Java's file handler does.
      */

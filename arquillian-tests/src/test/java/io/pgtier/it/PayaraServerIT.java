@@ -236,9 +236,9 @@ class PayaraServerIT {
         // The monitor's last good password is tried once after the rotation; a monitor still probing with the old one
         // would add a failed login every round: two more rounds add none.
         // Two rounds first: one under way at the rotation may still try the old password, once.
-        awaitMonitorRounds(2);
+        MicroApp.awaitMonitorRounds(app, 2);
         long failed = failedLogins("rotor");
-        awaitMonitorRounds(2);
+        MicroApp.awaitMonitorRounds(app, 2);
         assertThat(failedLogins("rotor")).as("failed logins as rotor over two more monitor rounds").isEqualTo(failed);
         assertThat(failed - failedBefore).as("failed logins as rotor after the rotation").isLessThanOrEqualTo(2);
 
@@ -252,19 +252,6 @@ class PayaraServerIT {
 
     private long failedLogins(String user) {
         return primary.log().lines().filter(l -> l.contains("password authentication failed for user \"" + user + "\"")).count();
-    }
-
-    private void awaitMonitorRounds(int rounds) {
-        for (int round = 0; round < rounds; round++) {
-            String last = lastHealthCheck();
-            await().atMost(Duration.ofSeconds(60)).until(() -> !lastHealthCheck().equals(last));
-        }
-    }
-
-    /** When the adapter's monitor last finished a round, as /api/status says. */
-    private String lastHealthCheck() {
-        java.util.regex.Matcher m = Pattern.compile("\"lastHealthCheck\":\"([^\"]+)\"").matcher(get(app, "api/status").body());
-        return m.find() ? m.group(1) : "";
     }
 
     private void alias(String name, String password) throws IOException {

@@ -23,8 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
@@ -122,9 +120,9 @@ class RotationIT {
 
         // The monitor tries the last password that worked once more, then only the new one: two more rounds add nothing.
         // Two rounds first: one under way at the rotation may still try the old password, once.
-        awaitMonitorRounds(2);
+        MicroApp.awaitMonitorRounds(app, 2);
         long failed = failedLogins();
-        awaitMonitorRounds(2);
+        MicroApp.awaitMonitorRounds(app, 2);
         assertThat(failedLogins()).as("failed logins as rotor over two more monitor rounds").isEqualTo(failed);
         assertThat(failed - failedBefore).as("failed logins as rotor caused by the rotation").isLessThanOrEqualTo(2);
     }
@@ -178,18 +176,5 @@ class RotationIT {
 
     private static long failedLogins() {
         return primary.log().lines().filter(l -> l.contains("password authentication failed for user \"rotor\"")).count();
-    }
-
-    private void awaitMonitorRounds(int rounds) {
-        for (int round = 0; round < rounds; round++) {
-            String last = lastHealthCheck();
-            await().atMost(Duration.ofSeconds(60)).until(() -> !lastHealthCheck().equals(last));
-        }
-    }
-
-    /** When the adapter's monitor last finished a round, as /api/status says. */
-    private String lastHealthCheck() {
-        Matcher m = Pattern.compile("\"lastHealthCheck\":\"([^\"]+)\"").matcher(get(app, "api/status").body());
-        return m.find() ? m.group(1) : "";
     }
 }
