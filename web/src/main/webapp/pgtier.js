@@ -154,8 +154,23 @@ function drawEvents(pools) {
   all.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   const rows = all.slice(0, 100).map(e => el("tr", {"data-event": e.id},
       el("td", {title: e.at}, time(e.at)), el("td", {}, e.id), el("td", {}, e.pool || ""),
-      el("td", {}, e.tier || ""), el("td", {}, e.reason), el("td", {}, e.actor || "")));
+      el("td", {}, e.tier || ""), el("td", {}, e.reason), el("td", {}, e.actor || ""), el("td", {}, e.instance || "")));
   document.getElementById("events").replaceChildren(...rows);
+}
+
+// One row per instance and tier: how each instance of the grid sees each tier.
+function drawInstances(instances) {
+  const rows = [];
+  for (const view of instances || []) {
+    for (const t of view.tiers || []) {
+      rows.push(el("tr", {"data-instance": view.instance, "data-tier": t.id},
+          el("th", {scope: "row", title: "shared at " + (view.at || "")}, view.instance), el("td", {}, t.id),
+          el("td", {}, t.endpoint), el("td", {class: "state-" + t.state}, t.state), el("td", {}, t.role),
+          el("td", {class: "breaker-" + t.breaker}, t.breaker),
+          el("td", {title: t.lastProbe || ""}, time(t.lastProbe) || "not yet")));
+    }
+  }
+  document.getElementById("instances").replaceChildren(...rows);
 }
 
 function draw(status) {
@@ -173,6 +188,7 @@ function draw(status) {
     container.replaceChildren(...sections);
   }
   drawEvents(pools);
+  drawInstances(status.instances);
 }
 
 async function refresh() {

@@ -14,7 +14,9 @@ import java.time.Instant;
  * @param endpoint that tier's URL, password masked ({@code null} with no tier)
  * @param reason   what happened and why, in words
  * @param actor    who asked, for an operator's action; {@code null} for pgtier's own decisions
+ * @param instance where an operator acted, or which instance's hint this follows, when the adapter
+ *                 shares a data grid with other instances; {@code null} otherwise
  */
 public record PgTierEvent(Instant at, String id, String pool, TierId tier, String endpoint, String reason,
-                          String actor) {
+                          String actor, String instance) {
 }

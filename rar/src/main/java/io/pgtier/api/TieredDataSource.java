@@ -32,6 +32,14 @@ public interface TieredDataSource extends DataSource {
     /** Undoes a drain of {@code tier} and this pool's preference; see {@link #drain}. */
     void resume(String tier, String actor);
 
+    /**
+     * Every application-server instance's view of its tiers, as each last shared it on the server's
+     * data grid (Payara's Domain Data Grid), by instance name; without a grid, this instance's alone.
+     */
+    default List<InstanceView> instances() {
+        return List.of();
+    }
+
     /** Each configured tier in walk order, as of now. */
     default List<TierStatus> tiers() {
         return status().tiers();

@@ -44,7 +44,18 @@ public final class EventLog {
     /** As above, logged at {@code level} (a breaker opening is a WARNING, its closing INFO). */
     public PgTierEvent record(Kind kind, Level level, String pool, TierId tier, String endpoint, String reason,
             String actor) {
-        PgTierEvent event = new PgTierEvent(clock.instant(), kind.id, pool, tier, endpoint, reason, actor);
+        return record(kind, level, pool, tier, endpoint, reason, actor, null);
+    }
+
+    /** As above, for an action taken, or a change seen, on the grid's {@code instance}. */
+    public PgTierEvent record(Kind kind, String pool, TierId tier, String endpoint, String reason, String actor,
+            String instance) {
+        return record(kind, kind.level, pool, tier, endpoint, reason, actor, instance);
+    }
+
+    private PgTierEvent record(Kind kind, Level level, String pool, TierId tier, String endpoint, String reason,
+            String actor, String instance) {
+        PgTierEvent event = new PgTierEvent(clock.instant(), kind.id, pool, tier, endpoint, reason, actor, instance);
         synchronized (events) {
             if (events.size() == CAPACITY) {
                 events.removeFirst();
@@ -78,8 +89,15 @@ public final class EventLog {
             }
         }
         line.append(": ").append(e.reason());
-        if (e.actor() != null) {
-            line.append(" (by ").append(e.actor()).append(')');
+        if (e.actor() != null || e.instance() != null) {
+            line.append(" (");
+            if (e.actor() != null) {
+                line.append("by ").append(e.actor()).append(e.instance() != null ? " " : "");
+            }
+            if (e.instance() != null) {
+                line.append("on ").append(e.instance());
+            }
+            line.append(')');
         }
         return line.toString();
     }
@@ -96,7 +114,9 @@ public final class EventLog {
         RESUMED("PGT-308", Level.INFO),
         LEAKS_RECLAIMED("PGT-309", Level.WARNING),
         ROLE_CHANGED("PGT-310", Level.WARNING),
-        SERVER_RESTARTED("PGT-311", Level.WARNING);
+        SERVER_RESTARTED("PGT-311", Level.WARNING),
+        HELD_BACK("PGT-312", Level.WARNING),
+        HINTED("PGT-313", Level.INFO);
 
         private final String id;
         private final Level level;

@@ -77,6 +77,8 @@ public final class HealthMonitor {
         volatile long nextFastNanos;
         volatile long fastBackoffNanos = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
         volatile String configProblemReported;
+        /** When the last probe ended, good or not (wall clock, for the instances' views); 0 before the first. */
+        volatile long lastProbeMillis;
     }
 
     public HealthMonitor(TierRegistry tiers, Executor work, int probeTimeoutSeconds, int failuresBeforeDown,
@@ -170,6 +172,25 @@ public final class HealthMonitor {
         }
     }
 
+    /**
+     * Probes {@code tier} now, unless a probe of it is under way: another instance saw it change
+     * (a hint). Whether a probe was started.
+     */
+    public boolean probeNow(Tier tier) {
+        Probing p = probing(tier);
+        if (stopped || p.inFlight) {
+            return false;
+        }
+        start(tier, p, false);
+        return true;
+    }
+
+    /** When the last probe of {@code tier} ended; {@code null} before the first. */
+    public Instant lastProbe(Tier tier) {
+        long at = probing(tier).lastProbeMillis;
+        return at == 0 ? null : Instant.ofEpochMilli(at);
+    }
+
     /** When the last round was started; {@code null} before the first. Liveness reads it. */
     public Instant lastRound() {
         return lastRound;
@@ -231,6 +252,7 @@ public final class HealthMonitor {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "pgtier monitor: probe of tier " + name(tier) + " failed", e);
         } finally {
+            p.lastProbeMillis = System.currentTimeMillis();
             p.inFlight = false;
             cpuNanos.add(threadCpuNanos() - cpuStart);
         }
@@ -253,6 +275,7 @@ public final class HealthMonitor {
         tier.recordRole(result.role());
         if (before != Role.UNKNOWN && before != result.role()) {
             event(EventLog.Kind.ROLE_CHANGED, tier, result.role() + " now, was " + before);
+            onDown.seen(tier, result.role() + " (was " + before + ")");
         }
         tier.recordLag(result.lagBytes());
         tier.recordProbeLatency(result.latencyMicros());
@@ -264,11 +287,13 @@ public final class HealthMonitor {
             event(EventLog.Kind.SERVER_RESTARTED, tier, "server " + result.server()
                     + " restarted since the last probe; the sessions opened on it before are ended");
             onDown.serverRestarted(tier, result.server(), result.runStartLocalMillis());
+            onDown.seen(tier, "restarted");
         }
         p.consecutiveFailures.set(0);
         if (tier.markUp()) {
             event(EventLog.Kind.TIER_UP, tier, "answers the probe again (" + result.role() + ", "
                     + result.latencyMicros() / 1000 + " ms), now " + tier.state());
+            onDown.seen(tier, "answer again");
         }
         if (tier.finishProbation()) {
             failBackTo(tier);
@@ -285,6 +310,7 @@ public final class HealthMonitor {
         long stalledBefore = System.nanoTime() - TimeUnit.SECONDS.toNanos(probeTimeoutSeconds);
         if (changed) {
             onDown.tierDown(tier, stalledBefore);
+            onDown.seen(tier, "down (" + e.getSQLState() + ")");
         } else {
             onDown.endStalled(tier, stalledBefore);
         }

@@ -73,6 +73,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     private transient volatile TransactionSynchronizationRegistry transactions;
     private transient volatile HealthMonitor monitor;
     private transient Timer timer;
+    private final transient Fleet fleet = new Fleet(this, java.time.Clock.systemUTC());
     private final transient java.util.concurrent.ConcurrentMap<String, Object> newestPools = new java.util.concurrent.ConcurrentHashMap<>();
     private final transient List<AutoCloseable> stopActions = Collections.synchronizedList(new java.util.ArrayList<>());
     private final transient Set<TierDownListener> downListeners = Collections.synchronizedSet(
@@ -112,6 +113,11 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             }
 
             @Override
+            public void seen(io.pgtier.tier.Tier tier, String what) {
+                fleet.seen(tier, what);
+            }
+
+            @Override
             public long oldestExecutionNanos(io.pgtier.tier.Tier tier) {
                 long oldest = 0;
                 for (TierDownListener pool : listeners()) {
@@ -126,10 +132,19 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             throw new ResourceAdapterInternalException("pgtier: the container gave no timer for the health monitor", e);
         }
         HealthMonitor rounds = monitor;
+        java.util.concurrent.Executor runs = task -> schedule(work, task);
+        fleet.start(runs);
+        // A view outlives a few missed rounds, not its instance.
+        long viewSeconds = Math.max(15, 3L * interval + 5);
         timer.schedule(new TimerTask() {
             @Override
             public void run() {
                 rounds.round();
+                try {
+                    runs.execute(() -> fleet.round(viewSeconds));
+                } catch (RuntimeException rejected) {
+                    LOG.log(Level.FINE, "pgtier: the grid's round was not scheduled", rejected);
+                }
             }
         }, 1_000L, interval * 1_000L);
         timer.schedule(new TimerTask() {
@@ -185,6 +200,7 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
             timer.cancel();
         }
         closeAtStop();
+        fleet.stop();
         if (monitor != null) {
             monitor.stop();
         }
@@ -245,6 +261,30 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
     private List<TierDownListener> listeners() {
         synchronized (downListeners) {
             return List.copyOf(downListeners);
+        }
+    }
+
+    /** This instance among the others of the server's data grid: shared operator actions, hints, views. */
+    public Fleet fleet() {
+        return fleet;
+    }
+
+    /** Probes {@code tier} now (a hint from another instance); whether a probe started. */
+    boolean probeNow(io.pgtier.tier.Tier tier) {
+        HealthMonitor current = monitor;
+        return current != null && current.probeNow(tier);
+    }
+
+    /** When the monitor last probed {@code tier}; {@code null} before the first or outside a container. */
+    Instant lastProbe(io.pgtier.tier.Tier tier) {
+        HealthMonitor current = monitor;
+        return current == null ? null : current.lastProbe(tier);
+    }
+
+    /** Every pool named {@code pool} follows the shared preference; see {@link Fleet}. */
+    void sharedPreference(String pool, String tier, io.pgtier.grid.SharedAction action, boolean local) {
+        for (TierDownListener listener : listeners()) {
+            listener.sharedPreference(pool, tier, action, local);
         }
     }
 

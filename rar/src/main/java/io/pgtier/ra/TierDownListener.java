@@ -64,6 +64,20 @@ public interface TierDownListener {
         return true;
     }
 
+    /**
+     * The monitor saw {@code tier} change ({@code what}: down, answering again, a new role, a
+     * restart): the adapter tells the other instances of its grid, which re-probe it.
+     */
+    default void seen(Tier tier, String what) {
+    }
+
+    /**
+     * The preference shared for pools named {@code pool} (by an operator here, {@code local}, or on
+     * another instance): {@code tier}'s label, or {@code null} for walk order.
+     */
+    default void sharedPreference(String pool, String tier, io.pgtier.grid.SharedAction action, boolean local) {
+    }
+
     /** The older of two execution starts ({@link System#nanoTime()} values), 0 meaning none. */
     static long older(long a, long b) {
         if (a == 0) {

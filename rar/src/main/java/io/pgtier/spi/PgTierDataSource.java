@@ -99,6 +99,11 @@ public final class PgTierDataSource implements TieredDataSource, Referenceable, 
     }
 
     @Override
+    public java.util.List<io.pgtier.api.InstanceView> instances() {
+        return runtimeOrFail().adapter().fleet().views();
+    }
+
+    @Override
     public void drain(String tier, String actor) {
         runtimeOrFail().operations().drain(tier, actor);
     }

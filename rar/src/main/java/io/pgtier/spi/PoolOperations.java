@@ -5,6 +5,7 @@ import io.pgtier.api.PgTierEvent;
 import io.pgtier.api.Purpose;
 import io.pgtier.api.TierId;
 import io.pgtier.api.TierState;
+import io.pgtier.grid.SharedAction;
 import io.pgtier.observe.EventLog;
 import io.pgtier.ra.TierRegistry;
 import io.pgtier.tier.Tier;
@@ -32,7 +33,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *       retire as they are returned), and this pool's preference if it was that tier.</li>
  * </ul>
  * Every action is recorded in the adapter's {@link EventLog} with who asked, and so is new work of
- * a READ_WRITE pool leaving a tier that stopped serving. Actions on one pool are serialised.
+ * a READ_WRITE pool leaving a tier that stopped serving. This class checks an action; the adapter's
+ * {@link io.pgtier.ra.Fleet} shares it with the other instances of the server's data grid, if any,
+ * and applies it (serialised there), here and on each of them.
  */
 final class PoolOperations {
 
@@ -45,7 +48,6 @@ final class PoolOperations {
     private final PoolRuntime pool;
     private final TierSelector selector;
     private final EventLog events;
-    private final TierRegistry registry;
     private volatile Preference preference;
     private final AtomicReference<Tier> lastServed = new AtomicReference<>();
     /** When the last PGT-309 was recorded: leaks are counted always, recorded at most every 10 s. */
@@ -54,26 +56,54 @@ final class PoolOperations {
     PoolOperations(PoolRuntime pool, TierSelector selector, TierRegistry registry) {
         this.pool = pool;
         this.selector = selector;
-        this.registry = registry;
         this.events = registry.events();
     }
 
-    synchronized void drain(String tier, String actor) {
+    void drain(String tier, String actor) {
         Tier t = tier(tier);
         if (!pool.adapter().everyPoolServesWithout(t)) {
             throw new IllegalStateException(Messages.lastTier(pool.name(), t.id().label()));
         }
-        t.drain();
-        pool.adapter().retireIdle(t);
-        record(EventLog.Kind.DRAINED, t, "drained through pool " + pool.name() + ": no new connections for any pool;"
-                + " idle ones ended, in-use ones retire when returned", actor);
+        pool.adapter().fleet().drain(t, pool.name(), actor);
     }
 
-    synchronized void prefer(String tier, String actor) {
+    void prefer(String tier, String actor) {
         Tier t = tier(tier);
         if (selector.exclusion(t, pool.purpose()).isPresent() && t.state() != TierState.DOWN) {
             throw new IllegalStateException(Messages.cannotPrefer(pool.name(), t.id().label(),
                     selector.exclusion(t, pool.purpose()).get()));
+        }
+        pool.adapter().fleet().prefer(pool.name(), t.id().label(), actor);
+    }
+
+    void resume(String tier, String actor) {
+        Tier t = tier(tier);
+        Preference p = preference;
+        if (p != null && p.tier() == t) {
+            pool.adapter().fleet().prefer(pool.name(), null, actor);
+        }
+        pool.adapter().fleet().resume(t, pool.name(), actor);
+    }
+
+    /**
+     * Follows the preference shared for this pool's name ({@link io.pgtier.ra.Fleet}): {@code label}'s
+     * tier first while it serves, or walk order for {@code null}. {@code local}: an operator gave it
+     * here, just now, so it is recorded even when nothing changes. A label this pool lacks is ignored.
+     */
+    void applyPreference(String label, SharedAction action, boolean local) {
+        Tier t = label == null ? null : pool.tiers().stream().filter(x -> x.id().label().equals(label)).findFirst().orElse(null);
+        Preference p = preference;
+        if (label == null) {
+            if (p != null) {
+                preference = null;
+                selector.prefer(null);
+                record(EventLog.Kind.PREFERRED, p.tier(), "preference ended through pool " + pool.name() + where(action)
+                        + ": walk order restored", action);
+            }
+            return;
+        }
+        if (t == null || !local && p != null && p.tier() == t) {
+            return;
         }
         preference = new Preference(t, System.nanoTime());
         selector.prefer(t);
@@ -84,35 +114,14 @@ final class PoolOperations {
                 }
             }
         }
-        record(EventLog.Kind.PREFERRED, t, "preferred by pool " + pool.name() + ": new connections go here while it"
-                + " serves; those opened before on other tiers retire as they are returned"
+        record(EventLog.Kind.PREFERRED, t, "preferred by pool " + pool.name() + where(action) + ": new connections go"
+                + " here while it serves; those opened before on other tiers retire as they are returned"
                 + (preferredServing() == null ? " (it does not serve now: " + t.state() + ", breaker "
-                        + t.breaker().state() + ")" : ""), actor);
+                        + t.breaker().state() + ")" : ""), action);
     }
 
-    synchronized void resume(String tier, String actor) {
-        Tier t = tier(tier);
-        boolean wasDrained = t.state() == TierState.DRAINED;
-        t.resume();
-        Preference p = preference;
-        boolean hadPreference = p != null && p.tier() == t;
-        if (hadPreference) {
-            preference = null;
-            selector.prefer(null);
-        }
-        if (wasDrained && t.state() == TierState.UP) {
-            // As a failback: the work that moved down while it was drained moves back as it is returned.
-            registry.retireBelow(t);
-            for (Tier lower : pool.tiers()) {
-                if (lower.id().compareTo(t.id()) > 0) {
-                    pool.adapter().retireIdle(lower);
-                }
-            }
-        }
-        record(EventLog.Kind.RESUMED, t, "resumed through pool " + pool.name() + ": " + t.state()
-                + (hadPreference ? ", walk order restored" : "")
-                + (wasDrained && t.state() == TierState.UP ? "; connections on lower tiers retire as they are returned" : ""),
-                actor);
+    private String where(SharedAction action) {
+        return pool.adapter().fleet().clustered() ? " on instance " + action.instance() : "";
     }
 
     /**
@@ -161,8 +170,7 @@ final class PoolOperations {
         if (left) {
             pool.meters().of(tier).failover();
             record(EventLog.Kind.WORK_MOVED, tier, "new connections of pool " + pool.name() + " go here now, no longer"
-                    + " to tier " + before.id().label() + " (" + before.state() + ", breaker " + before.breaker().state() + ")",
-                    null);
+                    + " to tier " + before.id().label() + " (" + before.state() + ", breaker " + before.breaker().state() + ")");
         }
     }
 
@@ -172,7 +180,7 @@ final class PoolOperations {
         long now = System.nanoTime();
         if (now - last >= LEAK_EVENT_SPACING_NANOS && lastLeakEvent.compareAndSet(last, now)) {
             record(EventLog.Kind.LEAKS_RECLAIMED, tier, "connections a bean left open were closed at transaction end, "
-                    + total + " since start (PGT-213 in the log names each; recordAcquisitionSite=true says where)", null);
+                    + total + " since start (PGT-213 in the log names each; recordAcquisitionSite=true says where)");
         }
     }
 
@@ -185,15 +193,22 @@ final class PoolOperations {
 
     /** Drain and resume concern the tier for every pool: they show in each pool that has it. */
     private static boolean isTierEvent(PgTierEvent e) {
-        return e.id().equals(EventLog.Kind.DRAINED.id()) || e.id().equals(EventLog.Kind.RESUMED.id());
+        return e.id().equals(EventLog.Kind.DRAINED.id()) || e.id().equals(EventLog.Kind.RESUMED.id())
+                || e.id().equals(EventLog.Kind.HELD_BACK.id());
     }
 
     private static String key(Tier t) {
         return t.id() + " " + t.endpoint().safeUrl();
     }
 
-    private void record(EventLog.Kind kind, Tier tier, String reason, String actor) {
-        events.record(kind, pool.name(), tier.id(), tier.endpoint().safeUrl(), reason, actor);
+    /** pgtier's own decision about this pool. */
+    private void record(EventLog.Kind kind, Tier tier, String reason) {
+        events.record(kind, pool.name(), tier.id(), tier.endpoint().safeUrl(), reason, null);
+    }
+
+    private void record(EventLog.Kind kind, Tier tier, String reason, SharedAction action) {
+        events.record(kind, pool.name(), tier.id(), tier.endpoint().safeUrl(), reason, action.actor(),
+                pool.adapter().fleet().clustered() ? action.instance() : null);
     }
 
     /** This pool's tier named {@code label} ("primary", "backup", "failover"); a clear error otherwise. */

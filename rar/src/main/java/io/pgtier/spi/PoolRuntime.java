@@ -66,6 +66,8 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         // A session the container let go while its transaction ran ends with the adapter at the latest.
         adapter.atStop(() -> live.forEach(PgTierManagedConnection::endIfDetached));
         PoolSuccession.register(this);
+        // Operator actions shared by other instances (a drain, this pool's preference) apply before its first connection.
+        adapter.fleet().reconcile();
     }
 
     /** The pool that serves this pool's name now: this one, a twin with the same settings, or its successor ({@link PoolSuccession}). */
@@ -232,6 +234,13 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
             }
         }
         return false;
+    }
+
+    @Override
+    public void sharedPreference(String pool, String tier, io.pgtier.grid.SharedAction action, boolean local) {
+        if (name().equals(pool)) {
+            operations.applyPreference(tier, action, local);
+        }
     }
 
     PgTierResourceAdapter adapter() {

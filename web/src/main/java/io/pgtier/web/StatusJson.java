@@ -1,5 +1,6 @@
 package io.pgtier.web;
 
+import io.pgtier.api.InstanceView;
 import io.pgtier.api.PgTierEvent;
 import io.pgtier.api.PoolStatus;
 import io.pgtier.api.TierStatus;
@@ -55,6 +56,26 @@ final class StatusJson {
                 .add("endpoint", e.endpoint() == null ? JsonValue.NULL : Json.createValue(e.endpoint()))
                 .add("reason", e.reason())
                 .add("actor", e.actor() == null ? JsonValue.NULL : Json.createValue(e.actor()))
+                .add("instance", e.instance() == null ? JsonValue.NULL : Json.createValue(e.instance()))
+                .build();
+    }
+
+    /** One instance's view of its tiers ({@link io.pgtier.api.TieredDataSource#instances()}). */
+    static JsonObject instance(InstanceView v) {
+        JsonArrayBuilder tiers = Json.createArrayBuilder();
+        for (InstanceView.TierView t : v.tiers()) {
+            tiers.add(Json.createObjectBuilder()
+                    .add("id", t.id().label())
+                    .add("endpoint", t.endpoint())
+                    .add("state", t.state().name())
+                    .add("role", t.role().name())
+                    .add("breaker", t.breaker().name())
+                    .add("lastProbe", instant(t.lastProbe())));
+        }
+        return Json.createObjectBuilder()
+                .add("instance", v.instance())
+                .add("at", instant(v.at()))
+                .add("tiers", tiers)
                 .build();
     }
 
