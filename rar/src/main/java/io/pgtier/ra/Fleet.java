@@ -34,6 +34,11 @@ import java.util.logging.Logger;
  * of this instance would have no other tier that serves it (a route may fail for one instance
  * only): it waits, with an event, and is retried each monitor round.
  *
+ * <p><b>What names a tier across instances</b> is the pool's name and the tier's label
+ * ({@code pgtier-rw}, {@code primary}): instances run the same pools, but each may reach a server by
+ * its own route (a zone's own address). A drain is written for every pool that uses the tier, so
+ * that actions through two pools that share a tier never disagree.
+ *
  * <p><b>Role changes are hints.</b> When this instance's monitor sees a tier change (down, up, a
  * promotion or demotion, a restart), the others re-probe that tier at once; each still routes on
  * its own probe only, so no instance avoids a tier it can reach because another could not.
@@ -55,6 +60,7 @@ public final class Fleet implements Grid.Listener {
     private final Clock clock;
     private final Supplier<Grid> gridFinder;
     private volatile Executor work = Runnable::run;
+    private volatile long viewSeconds = 60;
     private volatile Grid grid;
     /** The newest action this instance knows of, per key: what it writes back when a healed split lost it. */
     private final Map<String, SharedAction> known = new ConcurrentHashMap<>();
@@ -85,13 +91,25 @@ public final class Fleet implements Grid.Listener {
      * applies any action that waited, and shares this instance's view for {@code viewSeconds}.
      */
     void round(long viewSeconds) {
+        this.viewSeconds = viewSeconds;
         join();
-        Grid g = grid;
-        if (g == null) {
-            return;
+        if (grid != null) {
+            reconcile();
+            shareView();
         }
+    }
+
+    /** A pool was made: it follows the shared state before its first connection (the grid joined first, if it is up). */
+    public void poolCreated() {
+        join();
         reconcile();
-        g.putView(Views.encode(localView()), viewSeconds);
+    }
+
+    private void shareView() {
+        Grid g = grid;
+        if (g != null) {
+            g.putView(Views.encode(localView()), viewSeconds);
+        }
     }
 
     void stop() {
@@ -132,20 +150,41 @@ public final class Fleet implements Grid.Listener {
 
     /** An operator drains {@code tier} here (the pool already checked it may): shared, then applied. */
     public void drain(Tier tier, String pool, String actor) {
-        share(TIER + key(tier), pool, actor, DRAINED);
+        shareTier(tier, pool, actor, DRAINED);
     }
 
     /** An operator resumes {@code tier} here: shared, then applied. */
     public void resume(Tier tier, String pool, String actor) {
-        share(TIER + key(tier), pool, actor, RESUMED);
+        shareTier(tier, pool, actor, RESUMED);
     }
 
     /** An operator gives {@code pool} a preference ({@code tierLabel}), or ends it ({@code null}). */
-    public void prefer(String pool, String tierLabel, String actor) {
-        share(POOL + pool, pool, actor, tierLabel == null ? NONE : tierLabel);
+    public synchronized void prefer(String pool, String tierLabel, String actor) {
+        String key = POOL + pool;
+        SharedAction action = share(key, pool, actor, tierLabel == null ? NONE : tierLabel);
+        apply(key, action, true);
     }
 
-    private synchronized void share(String key, String pool, String actor, String value) {
+    private synchronized void shareTier(Tier tier, String pool, String actor, String value) {
+        SharedAction action = null;
+        for (String key : keys(tier)) {
+            action = share(key, pool, actor, value);
+        }
+        if (action == null) {
+            action = SharedAction.after(null, clock.millis(), instance(), actor, pool, value);
+        }
+        if (DRAINED.equals(value)) {
+            applyDrain(tier, action, true);
+        } else {
+            applyResume(tier, action, true);
+        }
+        if (grid != null) {
+            work.execute(this::shareView);
+        }
+    }
+
+    /** Writes the next action of {@code key} to the grid (when there is one) and remembers it. */
+    private SharedAction share(String key, String pool, String actor, String value) {
         SharedAction action;
         Grid g = grid;
         if (g == null) {
@@ -159,7 +198,23 @@ public final class Fleet implements Grid.Listener {
             } while (!g.replace(key, current, action.encode()));
         }
         known.put(key, action);
-        apply(key, action, true);
+        return action;
+    }
+
+    /** The keys of {@code tier}'s state: one per pool of this instance that uses it. */
+    private List<String> keys(Tier tier) {
+        return adapter.pools().stream().filter(p -> p.poolTiers().contains(tier))
+                .map(p -> TIER + p.poolName() + "/" + tier.id().label()).distinct().toList();
+    }
+
+    /** This instance's tiers that {@code key} ({@code tier <pool>/<label>}) names. */
+    private List<Tier> tiersOf(String key) {
+        String poolAndLabel = key.substring(TIER.length());
+        int slash = poolAndLabel.lastIndexOf('/');
+        String pool = poolAndLabel.substring(0, slash);
+        String label = poolAndLabel.substring(slash + 1);
+        return adapter.pools().stream().filter(p -> pool.equals(p.poolName())).flatMap(p -> p.poolTiers().stream())
+                .filter(t -> t.id().label().equals(label)).distinct().toList();
     }
 
     private void learn(String key, String value) {
@@ -182,13 +237,11 @@ public final class Fleet implements Grid.Listener {
                 adapter.sharedPreference(pool, NONE.equals(action.value()) ? null : action.value(), action, local);
                 return;
             }
-            for (Tier tier : adapter.tiers().all()) {
-                if (key.equals(TIER + key(tier))) {
-                    if (DRAINED.equals(action.value())) {
-                        applyDrain(tier, action, local);
-                    } else {
-                        applyResume(tier, action, local);
-                    }
+            for (Tier tier : tiersOf(key)) {
+                if (DRAINED.equals(action.value())) {
+                    applyDrain(tier, action, local);
+                } else {
+                    applyResume(tier, action, local);
                 }
             }
         } catch (RuntimeException e) {
@@ -249,7 +302,12 @@ public final class Fleet implements Grid.Listener {
     void seen(Tier tier, String what) {
         Grid g = grid;
         if (g != null) {
-            work.execute(() -> g.hint(key(tier), what));
+            String pools = adapter.pools().stream().filter(p -> p.poolTiers().contains(tier)).map(TierDownListener::poolName)
+                    .distinct().collect(java.util.stream.Collectors.joining("\t"));
+            work.execute(() -> {
+                g.hint(tier.id().label() + "\t" + tier.endpoint().safeUrl() + "\t" + pools, what);
+                shareView();
+            });
         }
     }
 
@@ -269,6 +327,7 @@ public final class Fleet implements Grid.Listener {
                 known.put(key, action);
                 apply(key, action, false);
             }
+            shareView();
         });
     }
 
@@ -279,8 +338,8 @@ public final class Fleet implements Grid.Listener {
             return;
         }
         work.execute(() -> {
-            for (Tier tier : adapter.tiers().all()) {
-                if (key.equals(key(tier)) && adapter.probeNow(tier)) {
+            for (Tier tier : hintedTiers(key)) {
+                if (adapter.probeNow(tier)) {
                     adapter.tiers().events().record(EventLog.Kind.HINTED, null, tier.id(), tier.endpoint().safeUrl(),
                             "re-probed now: instance " + from + " saw it " + what + "; this instance routes on its own probe",
                             null, from);
@@ -346,8 +405,25 @@ public final class Fleet implements Grid.Listener {
         return new InstanceView(instance(), clock.instant(), List.copyOf(tiers));
     }
 
-    /** What identifies a tier across instances: its place in the walk and its URL (password masked). */
-    static String key(Tier tier) {
-        return tier.id().label() + " " + tier.endpoint().safeUrl();
+    /** The tiers a hint ({@code label, url, pools...}, tab-separated) names here: that label with that URL, or in one of those pools. */
+    private List<Tier> hintedTiers(String hint) {
+        List<String> parts = List.of(hint.split("\t"));
+        if (parts.size() < 2) {
+            return List.of();
+        }
+        String label = parts.get(0);
+        List<String> pools = parts.subList(2, parts.size());
+        java.util.Set<Tier> named = new java.util.LinkedHashSet<>();
+        for (Tier t : adapter.tiers().all()) {
+            if (t.id().label().equals(label) && t.endpoint().safeUrl().equals(parts.get(1))) {
+                named.add(t);
+            }
+        }
+        for (TierDownListener p : adapter.pools()) {
+            if (pools.contains(p.poolName())) {
+                p.poolTiers().stream().filter(t -> t.id().label().equals(label)).forEach(named::add);
+            }
+        }
+        return List.copyOf(named);
     }
 }

@@ -281,6 +281,11 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         return current == null ? null : current.lastProbe(tier);
     }
 
+    /** The pools of this adapter (a pool re-created by the container is there twice, old and new). */
+    List<TierDownListener> pools() {
+        return listeners().stream().filter(l -> l.poolName() != null).toList();
+    }
+
     /** Every pool named {@code pool} follows the shared preference; see {@link Fleet}. */
     void sharedPreference(String pool, String tier, io.pgtier.grid.SharedAction action, boolean local) {
         for (TierDownListener listener : listeners()) {

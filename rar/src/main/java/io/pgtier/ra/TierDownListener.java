@@ -78,6 +78,16 @@ public interface TierDownListener {
     default void sharedPreference(String pool, String tier, io.pgtier.grid.SharedAction action, boolean local) {
     }
 
+    /** The pool's name ({@code poolName}); {@code null} for a listener that is no pool. */
+    default String poolName() {
+        return null;
+    }
+
+    /** The pool's tiers, in walk order. */
+    default java.util.List<Tier> poolTiers() {
+        return java.util.List.of();
+    }
+
     /** The older of two execution starts ({@link System#nanoTime()} values), 0 meaning none. */
     static long older(long a, long b) {
         if (a == 0) {

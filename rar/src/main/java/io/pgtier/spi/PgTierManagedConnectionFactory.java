@@ -189,6 +189,11 @@ public class PgTierManagedConnectionFactory
                     + " No retry when every tier is down or its breaker open.")
     private Integer connectRetryBudgetMillis = 1000;
 
+    @ConfigProperty(type = String.class,
+            description = "The application_name of the pool's sessions in pg_stat_activity (1-63 characters;"
+                    + " default pgtier-<poolName>): with many instances, give each its own, such as pgtier-rw@instance-1.")
+    private String applicationName;
+
     @ConfigProperty(type = Integer.class, defaultValue = "5000",
             description = "While no tier can serve, getConnection waits up to this many milliseconds for one to return"
                     + " (0-600000). Once the outage is older, callers fail within 50 ms (500 ms while another caller"
@@ -371,6 +376,14 @@ public class PgTierManagedConnectionFactory
     }
 
     // ---- configuration properties
+
+    public String getApplicationName() {
+        return applicationName;
+    }
+
+    public void setApplicationName(String applicationName) {
+        this.applicationName = applicationName;
+    }
 
     public String getPoolName() {
         return poolName;

@@ -67,7 +67,7 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         adapter.atStop(() -> live.forEach(PgTierManagedConnection::endIfDetached));
         PoolSuccession.register(this);
         // Operator actions shared by other instances (a drain, this pool's preference) apply before its first connection.
-        adapter.fleet().reconcile();
+        adapter.fleet().poolCreated();
     }
 
     /** The pool that serves this pool's name now: this one, a twin with the same settings, or its successor ({@link PoolSuccession}). */
@@ -234,6 +234,16 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
             }
         }
         return false;
+    }
+
+    @Override
+    public String poolName() {
+        return name();
+    }
+
+    @Override
+    public List<Tier> poolTiers() {
+        return tiers;
     }
 
     @Override

@@ -61,7 +61,7 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
                 check.range("loginTimeoutSeconds", f.getLoginTimeoutSeconds(), 1, 3600),
                 check.range("socketTimeoutSeconds", f.getSocketTimeoutSeconds(), 1, 86_400),
                 check.flag("tcpKeepAlive", f.getTcpKeepAlive()),
-                "pgtier-" + pool);
+                check.applicationName("applicationName", f.getApplicationName(), "pgtier-" + pool));
         int window = check.range("breakerSlidingWindowSize", f.getBreakerSlidingWindowSize(), 1, 1000);
         var breaker = new BreakerConfig(
                 check.range("breakerFailureRateThreshold", f.getBreakerFailureRateThreshold(), 1, 100),
@@ -121,6 +121,18 @@ record Settings(String poolName, Purpose purpose, Map<TierId, TierEndpoint> endp
                 throw invalid(property, value, "allowed: " + min + " to " + max);
             }
             return value;
+        }
+
+        /** PostgreSQL keeps 63 bytes of application_name and shows printable ASCII only: checked here, not truncated there. */
+        String applicationName(String property, String value, String otherwise) throws InvalidPropertyException {
+            String name = blankToNull(value);
+            if (name == null) {
+                return otherwise;
+            }
+            if (name.length() > 63 || !name.chars().allMatch(c -> c >= 32 && c < 127)) {
+                throw invalid(property, value, "allowed: 1 to 63 printable ASCII characters");
+            }
+            return name;
         }
 
         boolean flag(String property, Boolean value) throws InvalidPropertyException {
