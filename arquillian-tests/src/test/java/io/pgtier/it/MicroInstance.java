@@ -35,7 +35,10 @@ final class MicroInstance implements AutoCloseable {
      */
     static MicroInstance start(String name, Path postBoot, String cluster, int gridPort, List<Integer> gridPorts) {
         try {
-            Path root = Files.createDirectories(Path.of(System.getProperty("pgtier.work"), "..", "many", name).normalize());
+            Path root = Path.of(System.getProperty("pgtier.work"), "..", "many", name).normalize();
+            // A root folder keeps Micro's domain (pools, deployments) from the last run: each start is a fresh one.
+            deleteTree(root);
+            Files.createDirectories(root);
             Path tmp = Files.createDirectories(root.resolve("tmp"));
             int http = freePort();
             String members = String.join(",", gridPorts.stream().map(p -> "127.0.0.1:" + p).toList());
@@ -119,6 +122,16 @@ final class MicroInstance implements AutoCloseable {
             process.destroy();
             if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
                 kill();
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (Files.exists(root)) {
+            try (var all = Files.walk(root)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
             }
         }
     }

@@ -395,9 +395,11 @@ public final class Fleet implements Grid.Listener {
         return all;
     }
 
+    /** The tiers of the pools in use here (not those of a factory the container made only to compare settings). */
     private InstanceView localView() {
         List<InstanceView.TierView> tiers = new ArrayList<>();
-        for (Tier t : adapter.tiers().all()) {
+        for (Tier t : adapter.pools().stream().filter(TierDownListener::exposed).flatMap(p -> p.poolTiers().stream())
+                .distinct().toList()) {
             tiers.add(new InstanceView.TierView(t.id(), t.endpoint().safeUrl(), t.state(), t.role(), t.breaker().state(),
                     adapter.lastProbe(t)));
         }

@@ -83,6 +83,14 @@ public interface TierDownListener {
         return null;
     }
 
+    /**
+     * Whether the container asked this pool for its connection factory: a pool that is used, not
+     * one the container made only to compare or test settings.
+     */
+    default boolean exposed() {
+        return false;
+    }
+
     /** The pool's tiers, in walk order. */
     default java.util.List<Tier> poolTiers() {
         return java.util.List.of();

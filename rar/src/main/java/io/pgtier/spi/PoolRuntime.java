@@ -75,7 +75,8 @@ final class PoolRuntime implements io.pgtier.ra.TierDownListener {
         return PoolSuccession.newest(this);
     }
 
-    boolean exposed() {
+    @Override
+    public boolean exposed() {
         return exposed.get();
     }
 
