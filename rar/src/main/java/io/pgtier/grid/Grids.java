@@ -23,6 +23,11 @@ public final class Grids {
     private Grids() {
     }
 
+    /** The grid on a Hazelcast instance given directly (an application's own, or a test's), listening with {@code listener}. */
+    public static Grid hazelcast(Object hazelcastInstance, Grid.Listener listener) {
+        return HazelcastGrid.attach(hazelcastInstance, listener);
+    }
+
     /** The grid this server runs, listening with {@code listener}; {@code null} when there is none (yet). */
     public static Grid find(Grid.Listener listener) {
         Class<?> type;

@@ -58,7 +58,7 @@ public final class Fleet implements Grid.Listener {
 
     private final PgTierResourceAdapter adapter;
     private final Clock clock;
-    private final Supplier<Grid> gridFinder;
+    private volatile Supplier<Grid> gridFinder;
     private volatile Executor work = Runnable::run;
     private volatile long viewSeconds = 60;
     private volatile Grid grid;
@@ -73,10 +73,8 @@ public final class Fleet implements Grid.Listener {
         this.gridFinder = () -> Grids.find(this);
     }
 
-    /** For tests: a grid of their own making instead of the server's. */
-    Fleet(PgTierResourceAdapter adapter, Clock clock, java.util.function.Function<Grid.Listener, Grid> grids) {
-        this.adapter = adapter;
-        this.clock = clock;
+    /** A grid of the caller's making instead of the server's (a test's, outside a container). */
+    void useGrid(java.util.function.Function<Grid.Listener, Grid> grids) {
         this.gridFinder = () -> grids.apply(this);
     }
 

@@ -264,6 +264,11 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         }
     }
 
+    /** Shares through {@code grids} instead of the server's data grid (for tests, which run outside a container). */
+    public void useGrid(java.util.function.Function<io.pgtier.grid.Grid.Listener, io.pgtier.grid.Grid> grids) {
+        fleet.useGrid(grids);
+    }
+
     /** This instance among the others of the server's data grid: shared operator actions, hints, views. */
     public Fleet fleet() {
         return fleet;
