@@ -122,6 +122,15 @@ class StatusPageIT {
         });
         assertThat(rowText("pgtier-rw", "primary")).contains("WRITABLE").containsPattern("\\d+ / \\d+");
         assertThat(browser.findElements(By.cssSelector("button[data-action]"))).as("no buttons before a login").isEmpty();
+        // Micro clusters by default: a grid of one, and this instance's view of the tiers its pools use.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            var rows = browser.findElements(By.cssSelector("#instances tr"));
+            assertThat(rows).extracting(r -> r.getAttribute("data-tier")).contains("primary", "backup");
+            assertThat(rows).extracting(r -> r.getAttribute("data-instance")).as("one instance").containsOnly(
+                    rows.get(0).getAttribute("data-instance"));
+            assertThat(browser.findElement(By.cssSelector("#instances tr[data-tier='primary']")).getText())
+                    .contains("UP", "WRITABLE", "CLOSED").doesNotContain("not yet");
+        });
         screenshot("1-every-tier");
     }
 
