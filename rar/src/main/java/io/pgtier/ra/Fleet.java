@@ -9,9 +9,6 @@ import io.pgtier.grid.Views;
 import io.pgtier.observe.EventLog;
 import io.pgtier.tier.Tier;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,10 +31,7 @@ import java.util.logging.Logger;
  * of this instance would have no other tier that serves it (a route may fail for one instance
  * only): it waits, with an event, and is retried each monitor round.
  *
- * <p><b>What names a tier across instances</b> is the pool's name and the tier's label
- * ({@code pgtier-rw}, {@code primary}): instances run the same pools, but each may reach a server by
- * its own route (a zone's own address). A drain is written for every pool that uses the tier, so
- * that actions through two pools that share a tier never disagree.
+ * <p><b>What names a tier across instances</b>: see {@link FleetNames}.
  *
  * <p><b>Role changes are hints.</b> When this instance's monitor sees a tier change (down, up, a
  * promotion or demotion, a restart), the others re-probe that tier at once; each still routes on
@@ -52,11 +46,11 @@ public final class Fleet implements Grid.Listener {
     static final String DRAINED = "drained";
     static final String RESUMED = "resumed";
     static final String NONE = "none";
-    private static final String TIER = "tier ";
     private static final String POOL = "pool ";
     private static final Logger LOG = Logger.getLogger(Fleet.class.getName());
 
     private final PgTierResourceAdapter adapter;
+    private final FleetNames names;
     private final Clock clock;
     private volatile Supplier<Grid> gridFinder;
     private volatile Executor work = Runnable::run;
@@ -69,6 +63,7 @@ public final class Fleet implements Grid.Listener {
 
     Fleet(PgTierResourceAdapter adapter, Clock clock) {
         this.adapter = adapter;
+        this.names = new FleetNames(adapter);
         this.clock = clock;
         this.gridFinder = () -> Grids.find(this);
     }
@@ -165,7 +160,7 @@ public final class Fleet implements Grid.Listener {
 
     private synchronized void shareTier(Tier tier, String pool, String actor, String value) {
         SharedAction action = null;
-        for (String key : keys(tier)) {
+        for (String key : names.keys(tier)) {
             action = share(key, pool, actor, value);
         }
         if (action == null) {
@@ -199,22 +194,6 @@ public final class Fleet implements Grid.Listener {
         return action;
     }
 
-    /** The keys of {@code tier}'s state: one per pool of this instance that uses it. */
-    private List<String> keys(Tier tier) {
-        return adapter.pools().stream().filter(p -> p.poolTiers().contains(tier))
-                .map(p -> TIER + p.poolName() + "/" + tier.id().label()).distinct().toList();
-    }
-
-    /** This instance's tiers that {@code key} ({@code tier <pool>/<label>}) names. */
-    private List<Tier> tiersOf(String key) {
-        String poolAndLabel = key.substring(TIER.length());
-        int slash = poolAndLabel.lastIndexOf('/');
-        String pool = poolAndLabel.substring(0, slash);
-        String label = poolAndLabel.substring(slash + 1);
-        return adapter.pools().stream().filter(p -> pool.equals(p.poolName())).flatMap(p -> p.poolTiers().stream())
-                .filter(t -> t.id().label().equals(label)).distinct().toList();
-    }
-
     private void learn(String key, String value) {
         SharedAction action = SharedAction.decode(value);
         if (action != null) {
@@ -235,7 +214,7 @@ public final class Fleet implements Grid.Listener {
                 adapter.sharedPreference(pool, NONE.equals(action.value()) ? null : action.value(), action, local);
                 return;
             }
-            for (Tier tier : tiersOf(key)) {
+            for (Tier tier : names.tiersOf(key)) {
                 if (DRAINED.equals(action.value())) {
                     applyDrain(tier, action, local);
                 } else {
@@ -300,10 +279,9 @@ public final class Fleet implements Grid.Listener {
     void seen(Tier tier, String what) {
         Grid g = grid;
         if (g != null) {
-            String pools = adapter.pools().stream().filter(p -> p.poolTiers().contains(tier)).map(TierDownListener::poolName)
-                    .distinct().collect(java.util.stream.Collectors.joining("\t"));
+            String hint = names.hint(tier);
             work.execute(() -> {
-                g.hint(tier.id().label() + "\t" + tier.endpoint().safeUrl() + "\t" + pools, what);
+                g.hint(hint, what);
                 shareView();
             });
         }
@@ -336,8 +314,8 @@ public final class Fleet implements Grid.Listener {
             return;
         }
         work.execute(() -> {
-            for (Tier tier : hintedTiers(key)) {
-                if (adapter.probeNow(tier)) {
+            for (Tier tier : names.hinted(key)) {
+                if (adapter.monitor() != null && adapter.monitor().probeNow(tier)) {
                     adapter.tiers().events().record(EventLog.Kind.HINTED, null, tier.id(), tier.endpoint().safeUrl(),
                             "re-probed now: instance " + from + " saw it " + what + "; this instance routes on its own probe",
                             null, from);
@@ -376,54 +354,10 @@ public final class Fleet implements Grid.Listener {
     /** Every instance's view of its tiers, by instance name; this instance alone without a grid. */
     public List<InstanceView> views() {
         Grid g = grid;
-        if (g == null) {
-            return List.of(localView());
-        }
-        List<InstanceView> all = new ArrayList<>();
-        g.views().forEach((instance, text) -> {
-            InstanceView view = Views.decode(instance, text);
-            if (view != null) {
-                all.add(view);
-            }
-        });
-        if (all.stream().noneMatch(v -> v.instance().equals(g.instance()))) {
-            all.add(localView());
-        }
-        all.sort(Comparator.comparing(InstanceView::instance));
-        return all;
+        return g == null ? List.of(localView()) : FleetViews.all(g.views(), localView());
     }
 
-    /** The tiers of the pools in use here (not those of a factory the container made only to compare settings). */
     private InstanceView localView() {
-        List<InstanceView.TierView> tiers = new ArrayList<>();
-        for (Tier t : adapter.pools().stream().filter(TierDownListener::exposed).flatMap(p -> p.poolTiers().stream())
-                .distinct().toList()) {
-            tiers.add(new InstanceView.TierView(t.id(), t.endpoint().safeUrl(), t.state(), t.role(), t.breaker().state(),
-                    adapter.lastProbe(t)));
-        }
-        tiers.sort(Comparator.comparing(InstanceView.TierView::id).thenComparing(InstanceView.TierView::endpoint));
-        return new InstanceView(instance(), clock.instant(), List.copyOf(tiers));
-    }
-
-    /** The tiers a hint ({@code label, url, pools...}, tab-separated) names here: that label with that URL, or in one of those pools. */
-    private List<Tier> hintedTiers(String hint) {
-        List<String> parts = List.of(hint.split("\t"));
-        if (parts.size() < 2) {
-            return List.of();
-        }
-        String label = parts.get(0);
-        List<String> pools = parts.subList(2, parts.size());
-        java.util.Set<Tier> named = new java.util.LinkedHashSet<>();
-        for (Tier t : adapter.tiers().all()) {
-            if (t.id().label().equals(label) && t.endpoint().safeUrl().equals(parts.get(1))) {
-                named.add(t);
-            }
-        }
-        for (TierDownListener p : adapter.pools()) {
-            if (pools.contains(p.poolName())) {
-                p.poolTiers().stream().filter(t -> t.id().label().equals(label)).forEach(named::add);
-            }
-        }
-        return List.copyOf(named);
+        return FleetViews.local(adapter, instance(), clock.instant());
     }
 }

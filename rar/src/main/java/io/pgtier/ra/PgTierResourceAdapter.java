@@ -274,16 +274,9 @@ public class PgTierResourceAdapter implements ResourceAdapter, Serializable {
         return fleet;
     }
 
-    /** Probes {@code tier} now (a hint from another instance); whether a probe started. */
-    boolean probeNow(io.pgtier.tier.Tier tier) {
-        HealthMonitor current = monitor;
-        return current != null && current.probeNow(tier);
-    }
-
-    /** When the monitor last probed {@code tier}; {@code null} before the first or outside a container. */
-    Instant lastProbe(io.pgtier.tier.Tier tier) {
-        HealthMonitor current = monitor;
-        return current == null ? null : current.lastProbe(tier);
+    /** The health monitor; {@code null} outside a container (or before {@code start}). */
+    HealthMonitor monitor() {
+        return monitor;
     }
 
     /** The pools of this adapter (a pool re-created by the container is there twice, old and new). */
