@@ -117,13 +117,20 @@ public final class Fleet implements Grid.Listener {
         if (grid != null) {
             return;
         }
-        Grid found = gridFinder.get();
-        if (found == null) {
-            return;
-        }
         synchronized (this) {
+            if (grid != null) {
+                return;
+            }
+            Grid found = gridFinder.get();
+            if (found == null) {
+                return;
+            }
             grid = found;
+            joined(found);
         }
+    }
+
+    private void joined(Grid found) {
         LOG.info(() -> "PGT-241 pgtier: joined the server's data grid as instance " + found.instance()
                 + ": operator actions apply to every instance in it, and role changes are shared as hints");
         found.state().forEach(this::learn);
@@ -172,7 +179,16 @@ public final class Fleet implements Grid.Listener {
             applyResume(tier, action, true);
         }
         if (grid != null) {
-            work.execute(this::shareView);
+            later(this::shareView);
+        }
+    }
+
+    /** Runs {@code task} on the container's work manager; dropped, with a note, when it refuses (the adapter is stopping). */
+    private void later(Runnable task) {
+        try {
+            work.execute(task);
+        } catch (RuntimeException refused) {
+            LOG.log(Level.FINE, "pgtier: grid work not scheduled", refused);
         }
     }
 
@@ -280,7 +296,7 @@ public final class Fleet implements Grid.Listener {
         Grid g = grid;
         if (g != null) {
             String hint = names.hint(tier);
-            work.execute(() -> {
+            later(() -> {
                 g.hint(hint, what);
                 shareView();
             });
@@ -293,7 +309,7 @@ public final class Fleet implements Grid.Listener {
         if (action == null) {
             return;
         }
-        work.execute(() -> {
+        later(() -> {
             synchronized (this) {
                 SharedAction mine = known.get(key);
                 if (mine != null && mine.isNewerThan(action)) {
@@ -313,7 +329,7 @@ public final class Fleet implements Grid.Listener {
         if (g == null || from.equals(g.instance())) {
             return;
         }
-        work.execute(() -> {
+        later(() -> {
             for (Tier tier : names.hinted(key)) {
                 if (adapter.monitor() != null && adapter.monitor().probeNow(tier)) {
                     adapter.tiers().events().record(EventLog.Kind.HINTED, null, tier.id(), tier.endpoint().safeUrl(),
@@ -326,7 +342,7 @@ public final class Fleet implements Grid.Listener {
 
     @Override
     public void merged() {
-        work.execute(() -> {
+        later(() -> {
             synchronized (this) {
                 known.keySet().forEach(this::writeBack);
                 Grid g = grid;

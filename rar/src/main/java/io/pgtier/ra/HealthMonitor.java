@@ -173,12 +173,14 @@ public final class HealthMonitor {
     }
 
     /**
-     * Probes {@code tier} now, unless a probe of it is under way: another instance saw it change
-     * (a hint). Whether a probe was started.
+     * Probes {@code tier} now, unless a probe of it is under way or ended less than
+     * {@link #TICK_MILLIS} ago: another instance saw it change (a hint). However many instances send
+     * hints about one change, this one probes the tier at most 4 times a second for them. Whether a
+     * probe was started.
      */
     public boolean probeNow(Tier tier) {
         Probing p = probing(tier);
-        if (stopped || p.inFlight) {
+        if (stopped || p.inFlight || System.currentTimeMillis() - p.lastProbeMillis < TICK_MILLIS) {
             return false;
         }
         start(tier, p, false);
