@@ -10,7 +10,7 @@ import javax.naming.NamingException;
  * {@code payara/Hazelcast} when its Domain Data Grid is on (Micro without {@code --nocluster},
  * Server's deployment groups); the RAR's class loader sees Hazelcast's classes through Payara's
  * common class loader. Elsewhere (WildFly, GlassFish, {@code --nocluster}) there is none, and
- * every instance decides alone, as before.
+ * every instance decides alone, as before; a lone Payara Server is a grid of one.
  */
 public final class Grids {
 
