@@ -46,7 +46,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ManyInstancesIT {
 
     private static final String OPERATOR_PASSWORD = "ops-many-1618";
-    private static final String DRAIN = "/pgtier-web/api/pools/pgtier-rw/tiers/primary/";
+    private static final String PRIMARY_ACTIONS = "/pgtier-web/api/pools/pgtier-rw/tiers/primary/";
     private static final Pattern EVENT = Pattern.compile("\\{\"at\":\"([^\"]+)\",\"id\":\"(PGT-\\d+)\",\"pool\":[^,]*,\"tier\":\"(\\w+)\""
             + "[^}]*?\"reason\":\"((?:[^\"\\\\]|\\\\.)*)\",\"actor\":(null|\"[^\"]*\"),\"instance\":(null|\"[^\"]*\")\\}");
 
@@ -270,7 +270,7 @@ class ManyInstancesIT {
     }
 
     private static HttpResponse<String> operator(String instance, String action) {
-        return MicroApp.postAs(instances.get(instance).app(), DRAIN + action, "ops", OPERATOR_PASSWORD, "many-instances-it");
+        return MicroApp.postAs(instances.get(instance).app(), PRIMARY_ACTIONS + action, "ops", OPERATOR_PASSWORD, "many-instances-it");
     }
 
     /** Polls {@code name}'s status every 20 ms until the READ_WRITE pool's primary is {@code state}; when, by nanoTime. */
