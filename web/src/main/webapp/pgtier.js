@@ -1,10 +1,10 @@
 // The pgtier status page: polls api/status every second and draws every pool and tier, each
 // instance's view of the tiers (with many instances on one data grid), and the recent events. An
 // operator logs in with a user of the server's realm; the page then sends that user's credentials
-// (HTTP Basic, kept in this page's memory only, never stored) with the action POSTs, together with the X-Requested-By header the API asks for. All text is set with
-// textContent, so nothing from the server is ever parsed as HTML. Those requests omit the browser's
-// own credentials: a 401 (a wrong password) then reaches this script instead of opening the
-// browser's login prompt.
+// (HTTP Basic, kept in this page's memory only, never stored) with the action POSTs, together with
+// the X-Requested-By header the API asks for. All text is set with textContent, so nothing from the
+// server is ever parsed as HTML. Those requests omit the browser's own credentials: a 401 (a wrong
+// password) then reaches this script instead of opening the browser's login prompt.
 "use strict";
 
 const REFRESH_MS = 1000;
