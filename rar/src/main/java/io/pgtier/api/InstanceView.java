@@ -10,7 +10,7 @@ import java.util.List;
  *
  * @param instance the instance's name in the grid (Payara's instance name)
  * @param at       when it wrote this view
- * @param tiers    every tier of its adapter, in walk order
+ * @param tiers    every tier of its pools in use, in walk order
  */
 public record InstanceView(String instance, Instant at, List<TierView> tiers) {
 

@@ -190,7 +190,7 @@ public class PgTierManagedConnectionFactory
     private Integer connectRetryBudgetMillis = 1000;
 
     @ConfigProperty(type = String.class,
-            description = "The application_name of the pool's sessions in pg_stat_activity (1-63 characters;"
+            description = "The application_name of the pool's sessions in pg_stat_activity (1-63 printable ASCII characters;"
                     + " default pgtier-<poolName>): with many instances, give each its own, such as pgtier-rw@instance-1.")
     private String applicationName;
 

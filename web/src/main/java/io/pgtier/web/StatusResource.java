@@ -16,9 +16,10 @@ import jakarta.ws.rs.core.MediaType;
 /**
  * {@code GET /api/status}: both pools as the adapter sees them now, from the same snapshots the
  * health checks and metrics read, and every instance's view of the tiers when the server shares a
- * data grid with others ({@code instances}; this instance's alone without one). Always 200 while the application runs: this is a report, and
- * whether the instance should take traffic is readiness's question. A resource that cannot be read
- * is listed with its error instead of failing the whole report.
+ * data grid with others ({@code instances}; this instance's alone without one). Always 200 while
+ * the application runs: this is a report, and whether the instance should take traffic is
+ * readiness's question. A resource that cannot be read is listed with its error instead of failing
+ * the whole report.
  */
 @Path("status")
 @RequestScoped
