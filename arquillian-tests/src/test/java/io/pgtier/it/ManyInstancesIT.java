@@ -200,8 +200,8 @@ class ManyInstancesIT {
 
     @Test
     @Order(4)
-    @DisplayName("the primary crashes and its standby is promoted: every instance writes to the promoted server within 1 s"
-            + " of the first instance's detection, the others on its hint")
+    @DisplayName("the primary crashes and its standby is promoted: every instance writes to the promoted server, and sees"
+            + " the promotion within 1 s of the first instance to see it")
     void promotionSpreadsAsAHint() throws Exception {
         long before = System.nanoTime();
         Instant crashed = Instant.now();
@@ -228,16 +228,17 @@ class ManyInstancesIT {
                         e -> Duration.between(first, e.getValue()).toMillis(), (a, b) -> a, java.util.TreeMap::new)), hinted);
         detected.forEach((name, at) -> assertThat(Duration.between(first, at)).as("%s saw the promotion after the first", name)
                 .isLessThan(Duration.ofSeconds(1)));
-        assertThat(hinted).as("instances that re-probed on another's hint").isNotEmpty();
+        // Not asserted here: an instance that probed the tier less than 250 ms before a hint does not probe again.
         step("crash and promotion", before);
     }
 
     @Test
     @Order(5)
-    @DisplayName("the route to the backup fails for instance 3 only: instances 2 and 4 keep using the backup, and every"
-            + " instance's view shows the difference")
+    @DisplayName("the route to the backup fails for instance 3 only: instances 2 and 4 re-probe it on instance 3's hint,"
+            + " keep using it, and every instance's view shows the difference")
     void oneInstancesRouteFails() throws Exception {
         long before = System.nanoTime();
+        Instant blackHoled = Instant.now();
         instance3BackupRoute.blackhole();
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> "DOWN".equals(tierState(instances.get("inst3").status(), "backup")));
@@ -246,6 +247,10 @@ class ManyInstancesIT {
                 loads.get(name).awaitSuccessesVia("backup", down, 30, Duration.ofSeconds(30));
                 assertThat(tierState(instances.get(name).status(), "backup")).as("%s's backup", name).isEqualTo("UP");
             }
+            // Instance 4 probes every 10 s, instance 2 every second: at least one of them probed on the hint, not on its own.
+            assertThat(List.of("inst2", "inst4")).as("instances that re-probed the backup on inst3's hint").anyMatch(name ->
+                    events(name).stream().anyMatch(e -> e.id().equals("PGT-313") && e.tier().equals("backup")
+                            && e.instance().equals("\"inst3\"") && e.at().isAfter(blackHoled)));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 String view = instances.get("inst2").status();
                 assertThat(viewState(view, "inst3", "backup")).as("inst3's view, read on inst2").isEqualTo("DOWN");
