@@ -135,16 +135,7 @@ class ManyInstancesIT {
     void drainReachesEveryInstance() throws Exception {
         long before = System.nanoTime();
         Instant drained = serverNow(primary);
-        HttpResponse<String> answer = operator("inst1", "drain");
-        long posted = System.nanoTime();
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-
-        for (String name : List.of("inst2", "inst3")) {
-            long seen = awaitPrimaryState(name, "DRAINED");
-            System.out.printf("[figures] many instances: the drain through inst1 reached %s %d ms after its answer%n", name,
-                    (seen - posted) / 1_000_000);
-            assertThat(Duration.ofNanos(seen - posted)).as("drain seen on %s", name).isLessThan(Duration.ofSeconds(1));
-        }
+        actAndAwait("inst1", "drain", "DRAINED", List.of("inst2", "inst3"));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             for (String name : List.of("inst2", "inst3")) {
                 assertThat(directSessions(name, null)).as("%s's sessions on the drained primary; %s", name,
@@ -183,15 +174,7 @@ class ManyInstancesIT {
     @DisplayName("a resume through instance 3: every instance uses the primary again")
     void resumeReachesEveryInstance() {
         long before = System.nanoTime();
-        HttpResponse<String> answer = operator("inst3", "resume");
-        long posted = System.nanoTime();
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        for (String name : List.of("inst2", "inst4")) {
-            long seen = awaitPrimaryState(name, "UP");
-            System.out.printf("[figures] many instances: the resume through inst3 reached %s %d ms after its answer%n", name,
-                    (seen - posted) / 1_000_000);
-            assertThat(Duration.ofNanos(seen - posted)).as("resume seen on %s", name).isLessThan(Duration.ofSeconds(1));
-        }
+        long posted = actAndAwait("inst3", "resume", "UP", List.of("inst2", "inst4"));
         for (String name : loads.keySet()) {
             loads.get(name).awaitSuccessesVia("primary", posted, 20, Duration.ofSeconds(30));
         }
@@ -274,8 +257,22 @@ class ManyInstancesIT {
         failuresPerStep.put(name, allLoads.stream().mapToInt(l -> l.failuresBetween(fromNanos, System.nanoTime()).size()).sum());
     }
 
-    private static HttpResponse<String> operator(String instance, String action) {
-        return MicroApp.postAs(instances.get(instance).app(), PRIMARY_ACTIONS + action, "ops", OPERATOR_PASSWORD, "many-instances-it");
+    /**
+     * An operator's {@code action} on the READ_WRITE pool's primary through instance {@code through}; each of
+     * {@code others} shows the primary {@code state} within 1 s of the answer (printed). When the answer came, by nanoTime.
+     */
+    private static long actAndAwait(String through, String action, String state, List<String> others) {
+        HttpResponse<String> answer = MicroApp.postAs(instances.get(through).app(), PRIMARY_ACTIONS + action, "ops",
+                OPERATOR_PASSWORD, "many-instances-it");
+        long posted = System.nanoTime();
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        for (String name : others) {
+            long seen = awaitPrimaryState(name, state);
+            System.out.printf("[figures] many instances: the %s through %s reached %s %d ms after its answer%n", action, through,
+                    name, (seen - posted) / 1_000_000);
+            assertThat(Duration.ofNanos(seen - posted)).as("%s seen on %s", action, name).isLessThan(Duration.ofSeconds(1));
+        }
+        return posted;
     }
 
     /** Polls {@code name}'s status every 20 ms until the READ_WRITE pool's primary is {@code state}; when, by nanoTime. */
